@@ -1,0 +1,14 @@
+namespace BertServing.Client.Protocol;
+
+/// <summary>What a native request asks for. Values are on the wire: append only.</summary>
+public enum RequestKind
+{
+    /// <summary>Encode <see cref="Request.Texts"/> or <see cref="Request.Tokenized"/>.</summary>
+    Encode = 1,
+
+    /// <summary>
+    /// Ask for <see cref="ServerInfo"/>. A client repeats it until answered: the answer proves its subscription
+    /// on the result socket is live (PUB drops messages to subscribers that have not joined yet).
+    /// </summary>
+    Hello = 2,
+}

@@ -1,0 +1,81 @@
+using BertServing.Client.Protocol;
+
+namespace BertServing.Server.Batching;
+
+/// <summary>
+/// One accepted encode request on its way through the server. Whoever accepted it (a transport front) gives a
+/// completion callback; the pipeline calls it exactly once, with the rows filled in or with an error. That
+/// callback is the only way results travel back, so batching and inference never know about transports.
+/// </summary>
+public sealed class EncodeJob
+{
+    int _remainingRows;
+    int _finished;
+
+    /// <summary>Creates a job for <paramref name="count"/> sentences.</summary>
+    public EncodeJob(int count, Action<EncodeJob> onFinished)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
+        Count = count;
+        _remainingRows = count;
+        OnFinished = onFinished;
+    }
+
+    /// <summary>Number of sentences.</summary>
+    public int Count { get; }
+
+    /// <summary>Raw sentences; exclusive with <see cref="Tokenized"/>.</summary>
+    public IReadOnlyList<string>? Texts { get; init; }
+
+    /// <summary>Pre-tokenized sentences, looked up as given.</summary>
+    public IReadOnlyList<IReadOnlyList<string>>? Tokenized { get; init; }
+
+    /// <summary>Whether the model-input tokens go back with the result.</summary>
+    public bool ShowTokens { get; init; }
+
+    /// <summary>Called once when the job is done or failed.</summary>
+    public Action<EncodeJob> OnFinished { get; }
+
+    /// <summary>Length of one output row (set by the planner).</summary>
+    public int Dimension { get; internal set; }
+
+    /// <summary>The <c>[Count, Dimension]</c> float32 result as raw little-endian bytes, sent as is.</summary>
+    public byte[] Output { get; internal set; } = [];
+
+    /// <summary>Model-input tokens per sentence when <see cref="ShowTokens"/>.</summary>
+    public IReadOnlyList<string>[]? Tokens { get; internal set; }
+
+    /// <summary>Set when the job failed.</summary>
+    public ErrorCode Error { get; private set; }
+
+    /// <summary>Why the job failed.</summary>
+    public string? ErrorMessage { get; private set; }
+
+    /// <summary>The result row of sentence <paramref name="row"/>, as floats over <see cref="Output"/>.</summary>
+    public Span<float> OutputRow(int row) =>
+        System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(Output.AsSpan()).Slice(row * Dimension, Dimension);
+
+    /// <summary>Records that <paramref name="rows"/> rows are written; the last one finishes the job.</summary>
+    public void RowsDone(int rows)
+    {
+        // Interlocked is a full fence, so the finishing thread sees every row other workers wrote.
+        if (Interlocked.Add(ref _remainingRows, -rows) == 0)
+            Finish();
+    }
+
+    /// <summary>Fails the job; later rows and failures are ignored.</summary>
+    public void Fail(ErrorCode code, string message)
+    {
+        if (Volatile.Read(ref _finished) != 0)
+            return;
+        Error = code;
+        ErrorMessage = message;
+        Finish();
+    }
+
+    void Finish()
+    {
+        if (Interlocked.Exchange(ref _finished, 1) == 0)
+            OnFinished(this);
+    }
+}

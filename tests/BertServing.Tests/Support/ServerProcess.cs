@@ -1,0 +1,121 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Reflection;
+
+namespace BertServing.Tests.Support;
+
+/// <summary>
+/// The real <c>bertserving-start</c>, run as its own process (as users run it) from the server project's build
+/// output, with its console captured so tests can wait for "ready" and read start-up errors.
+/// </summary>
+public sealed class ServerProcess : IDisposable
+{
+    readonly Process _process;
+    readonly ConcurrentQueue<string> _stdout = new();
+    readonly ConcurrentQueue<string> _stderr = new();
+    readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    ServerProcess(Process process, int port, int portOut)
+    {
+        _process = process;
+        Port = port;
+        PortOut = portOut;
+        process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is null) return;
+            _stdout.Enqueue(e.Data);
+            if (e.Data.Contains("ready to serve", StringComparison.Ordinal))
+                _ready.TrySetResult();
+        };
+        process.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is not null) _stderr.Enqueue(e.Data);
+        };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+    }
+
+    /// <summary>The server's build output folder (same configuration as the tests).</summary>
+    public static string ServerDirectory { get; } = Path.Combine(RepoPaths.Root, "src", "BertServing.Server", "bin",
+        typeof(ServerProcess).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()!.Configuration, "net10.0");
+
+    public int Port { get; }
+    public int PortOut { get; }
+    public string Stdout => string.Join('\n', _stdout);
+    public string Stderr => string.Join('\n', _stderr);
+
+    /// <summary>Starts a server on two free loopback ports and waits until it says it is ready.</summary>
+    public static async Task<ServerProcess> StartAsync(params string[] extraArgs)
+    {
+        var (port, portOut) = (FreePort(), FreePort());
+        var server = Launch(["-port", port.ToString(), "-port_out", portOut.ToString(), "-cpu", .. extraArgs], port, portOut);
+        var exited = server._process.WaitForExitAsync();
+        var finished = await Task.WhenAny(server._ready.Task, exited, Task.Delay(TimeSpan.FromSeconds(120)));
+        if (finished != server._ready.Task)
+        {
+            var output = $"stdout:\n{server.Stdout}\nstderr:\n{server.Stderr}";
+            server.Dispose();
+            throw new InvalidOperationException($"The server did not become ready.\n{output}");
+        }
+        return server;
+    }
+
+    /// <summary>Runs the server with <paramref name="args"/> until it exits (for start-up failures).</summary>
+    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunToExitAsync(TimeSpan timeout, params string[] args)
+    {
+        using var server = Launch(args, 0, 0);
+        using var cts = new CancellationTokenSource(timeout);
+        await server._process.WaitForExitAsync(cts.Token);
+        server._process.WaitForExit(); // flushes the redirected streams
+        return (server._process.ExitCode, server.Stdout, server.Stderr);
+    }
+
+    static ServerProcess Launch(string[] args, int port, int portOut)
+    {
+        var dll = Path.Combine(ServerDirectory, "bertserving-start.dll");
+        if (!File.Exists(dll))
+            throw new FileNotFoundException($"Build the server first: {dll} is missing.", dll);
+        var info = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+            WorkingDirectory = ServerDirectory,
+        };
+        info.ArgumentList.Add(dll);
+        foreach (var arg in args)
+            info.ArgumentList.Add(arg);
+        return new ServerProcess(Process.Start(info)!, port, portOut);
+    }
+
+    /// <summary>A port the OS just gave out and released; good enough on a test machine.</summary>
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    /// <summary>Asks the server to stop (SIGTERM) and waits for it to exit.</summary>
+    public int Stop(TimeSpan timeout)
+    {
+        if (!_process.HasExited)
+        {
+            Process.Start("kill", ["-TERM", _process.Id.ToString()])!.WaitForExit();
+            if (!_process.WaitForExit(timeout))
+                _process.Kill(entireProcessTree: true);
+        }
+        _process.WaitForExit();
+        return _process.ExitCode;
+    }
+
+    public void Dispose()
+    {
+        if (!_process.HasExited)
+            _process.Kill(entireProcessTree: true);
+        _process.Dispose();
+    }
+}
