@@ -12,6 +12,19 @@ internal static class TextFolding
     const char CapitalSigma = '\u03A3';
     const char CapitalIWithDot = '\u0130';
 
+    // Normalization calls into ICU on Linux; without ICU (InvariantGlobalization) .NET returns text unchanged
+    // and reports it normalized, which would silently keep accents, so this is checked once up front.
+    static readonly bool _canNormalize = !"\u00E9".IsNormalized(NormalizationForm.FormD);
+
+    /// <summary>Fails fast where accent stripping would silently do nothing (no ICU).</summary>
+    /// <exception cref="PlatformNotSupportedException">Unicode normalization is unavailable.</exception>
+    public static void EnsureSupported()
+    {
+        if (!_canNormalize)
+            throw new PlatformNotSupportedException(
+                "Uncased tokenization strips accents with Unicode NFD, which needs ICU (libicu); it is missing or InvariantGlobalization is on.");
+    }
+
     /// <summary>Folds <paramref name="word"/>; the result lives in one of the two buffers until their next use.</summary>
     public static ReadOnlySpan<char> LowerAndStripAccents(ReadOnlySpan<char> word, CharBuffer lowered, CharBuffer folded)
     {
@@ -46,7 +59,7 @@ internal static class TextFolding
             }
             else
             {
-                // Invariant casing is table-driven in .NET itself, so it does not depend on ICU.
+                // Elsewhere Python uses the simple mapping (ICU's here, .NET's own tables without ICU).
                 output.Append(Rune.ToLowerInvariant(rune));
             }
 
@@ -57,8 +70,6 @@ internal static class TextFolding
     static ReadOnlySpan<char> StripAccents(ReadOnlySpan<char> text, CharBuffer output)
     {
         output.Clear();
-        // Normalization calls into ICU on Linux: without it (InvariantGlobalization) non-ASCII input throws
-        // instead of silently tokenizing differently, and the server runs with ICU.
         if (text.IsNormalized(NormalizationForm.FormD))
         {
             output.Append(text);

@@ -10,6 +10,8 @@ namespace BertServing.Server.Tokenization;
 /// </remarks>
 public sealed class WordPieceTokenizer
 {
+    const int RetainedWorkspaceChars = 1 << 16;
+
     [ThreadStatic]
     static Workspace? _workspace;
 
@@ -18,10 +20,13 @@ public sealed class WordPieceTokenizer
     /// <param name="vocabulary">The model's vocabulary.</param>
     /// <param name="lowerCase">True for uncased models: lower-case and strip accents before splitting.</param>
     /// <param name="maxInputCharsPerWord">A longer word (in code points) becomes a single <c>[UNK]</c>.</param>
+    /// <exception cref="PlatformNotSupportedException"><paramref name="lowerCase"/> without ICU to strip accents.</exception>
     public WordPieceTokenizer(Vocabulary vocabulary, bool lowerCase, int maxInputCharsPerWord = 100)
     {
         ArgumentNullException.ThrowIfNull(vocabulary);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxInputCharsPerWord);
+        if (lowerCase)
+            TextFolding.EnsureSupported();
         Vocabulary = vocabulary;
         LowerCase = lowerCase;
         _maxInputCharsPerWord = maxInputCharsPerWord;
@@ -45,6 +50,10 @@ public sealed class WordPieceTokenizer
         workspace.Basic.Tokenize(text, LowerCase, workspace.Words);
         for (var i = 0; i < workspace.Words.Count; i++)
             AppendPieces(workspace.Words[i], ids, tokens);
+
+        // Buffers grow to the longest text seen; one huge request should not pin that much memory per thread.
+        if (text.Length > RetainedWorkspaceChars)
+            _workspace = null;
     }
 
     /// <summary>

@@ -82,7 +82,7 @@ public sealed class StartupTests(ServerFixture fixture) : IDisposable
         var spec = ModelFolder.Open(_dir);
         Assert.Equal((true, 256, BertServing.Server.Options.PoolingStrategy.ReduceMean), (spec.DoLowerCase, spec.MaxSeqLength, spec.Pooling));
 
-        using var folderServer = await ServerProcess.StartAsync("-model_dir", _dir);
+        using var folderServer = await ServerProcess.StartAsync("-model_dir", _dir, "-cpu");
         using var fromFolder = new BertServing.Client.BertClient("127.0.0.1", folderServer.Port, folderServer.PortOut, TimeSpan.FromSeconds(60));
         using var builtIn = fixture.NewClient();
         string[] sentences = ["Honestly, the stadium was famous.", "Why does Bob explain the train every month?"];
@@ -90,6 +90,19 @@ public sealed class StartupTests(ServerFixture fixture) : IDisposable
         var b = builtIn.Encode(sentences);
         Assert.Equal(b.Values.ToArray(), a.Values.ToArray());
         Assert.Equal(0, folderServer.Stop(TimeSpan.FromSeconds(20)));
+        Assert.DoesNotContain("CUDA", folderServer.Stdout, StringComparison.Ordinal); // -cpu skips the probe
+    }
+
+    [Fact]
+    public void Without_cuda_the_server_falls_back_to_cpu_with_one_warning_line()
+    {
+        var stdout = fixture.Server.Stdout;
+        var warning = Assert.Single(stdout.Split('\n'), l => l.Contains("CUDA", StringComparison.Ordinal));
+        Assert.Contains("WRN CUDA is not available", warning, StringComparison.Ordinal);
+        Assert.Contains("falling back to CPU", warning, StringComparison.Ordinal);
+        Assert.Contains("Model all-MiniLM-L6-v2 on cpu", stdout, StringComparison.Ordinal);
+        Assert.Equal("", fixture.Server.Stderr); // ORT's own native error log stays quiet
+        Assert.True(stdout.IndexOf("on cpu", StringComparison.Ordinal) < stdout.IndexOf("ready to serve", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -47,10 +47,11 @@ public sealed class ServerProcess : IDisposable
     public string Stderr => string.Join('\n', _stderr);
 
     /// <summary>Starts a server on two free loopback ports and waits until it says it is ready.</summary>
+    /// <remarks>No <c>-cpu</c> unless given, so the CUDA-to-CPU fallback runs as it does for users.</remarks>
     public static async Task<ServerProcess> StartAsync(params string[] extraArgs)
     {
         var (port, portOut) = (FreePort(), FreePort());
-        var server = Launch(["-port", port.ToString(), "-port_out", portOut.ToString(), "-cpu", .. extraArgs], port, portOut);
+        var server = Launch(["-port", port.ToString(), "-port_out", portOut.ToString(), .. extraArgs], port, portOut);
         var exited = server._process.WaitForExitAsync();
         var finished = await Task.WhenAny(server._ready.Task, exited, Task.Delay(TimeSpan.FromSeconds(120)));
         if (finished != server._ready.Task)

@@ -131,6 +131,17 @@ public class WordPieceTokenizerTests
     }
 
     [Fact]
+    public void Very_long_text_tokenizes_whole_and_later_calls_still_work()
+    {
+        var text = string.Join(' ', Enumerable.Repeat("Hello, world", 8000)); // Past the per-thread buffer cap.
+
+        var ids = TestVocab.Uncased.Ids(text);
+
+        Assert.Equal(3 * 8000, ids.Count);
+        Assert.Equal(["hello", ",", "world"], TestVocab.Uncased.Tokens("hello, world"));
+    }
+
+    [Fact]
     public void Concurrent_use_of_one_instance_gives_the_same_result_as_serial_use()
     {
         string[] texts = ["Hello, World!", "Café naïve résumé", "我爱北京天安门", "ΟΔΟΣ. ΑΣ'Α", "don't stop 3.14159"];
