@@ -163,10 +163,14 @@ public sealed class BertClient : IDisposable
     static EmbeddingMatrix ToMatrix(ReceivedReply received)
     {
         var reply = received.Reply;
-        if (reply.Kind != ReplyKind.Embeddings || reply.Shape is not { Count: 2 } shape || reply.Dtype != WireFormat.DtypeFloat32)
-            throw new ServerErrorException($"Unexpected reply to request {reply.RequestId}: {reply.Kind} {reply.Dtype} [{string.Join(", ", reply.Shape ?? [])}]; this client reads float32 [N, D].");
+        var shape = reply.Shape;
+        if (reply.Kind != ReplyKind.Embeddings || shape is not { Count: 2 or 3 } || reply.Dtype != WireFormat.DtypeFloat32
+            || shape.Any(d => d <= 0) || shape.Aggregate(1L, (a, d) => a * d) * sizeof(float) != received.Data.Length)
+            throw new ServerErrorException($"Unexpected reply to request {reply.RequestId}: {reply.Kind} {reply.Dtype} [{string.Join(", ", shape ?? [])}] with {received.Data.Length} bytes; this client reads float32 [N, D] or [N, T, D].");
         var values = MemoryMarshal.Cast<byte, float>(received.Data).ToArray();
-        return new EmbeddingMatrix(values, shape[0], shape[1], reply.Tokens);
+        return shape.Count == 3
+            ? new EmbeddingMatrix(values, shape[0], shape[1], shape[2], reply.Tokens)
+            : new EmbeddingMatrix(values, shape[0], shape[1], reply.Tokens);
     }
 
     /// <summary>Closes the sockets; calls still waiting fail with <see cref="ObjectDisposedException"/>.</summary>

@@ -1,8 +1,8 @@
 namespace BertServing.Client;
 
 /// <summary>
-/// Embeddings of N sentences as one contiguous row-major <c>[N, D]</c> block, plus the model-input tokens of each
-/// sentence when they were asked for.
+/// Embeddings of N sentences as one contiguous row-major <c>[N, D]</c> block (or <c>[N, T, D]</c> token embeddings
+/// from a server pooling with <c>NONE</c>), plus the model-input tokens of each sentence when they were asked for.
 /// </summary>
 public sealed class EmbeddingMatrix
 {
@@ -22,14 +22,29 @@ public sealed class EmbeddingMatrix
         Tokens = tokens;
     }
 
+    /// <summary>Wraps <paramref name="data"/> (not copied) as <c>[N, T, D]</c>: <paramref name="tokenRows"/> vectors per sentence.</summary>
+    public EmbeddingMatrix(float[] data, int count, int tokenRows, int dimension, IReadOnlyList<IReadOnlyList<string>>? tokens = null)
+        : this(data, count, checked(tokenRows * dimension), tokens)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(tokenRows);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(dimension);
+        TokenRows = tokenRows;
+        Dimension = dimension;
+    }
+
+    /// <summary>Vectors per sentence for token embeddings (<c>[N, T, D]</c>); 0 for one vector per sentence.</summary>
+    public int TokenRows { get; }
+
     /// <summary>Number of sentences (rows).</summary>
     public int Count { get; }
 
-    /// <summary>Length of each embedding (columns).</summary>
+    /// <summary>Length of each embedding vector (the last axis).</summary>
     public int Dimension { get; }
 
-    /// <summary>The <c>[N, D]</c> shape, as bert-as-service reports it.</summary>
-    public IReadOnlyList<int> Shape => [Count, Dimension];
+    /// <summary>The <c>[N, D]</c> or <c>[N, T, D]</c> shape, as bert-as-service reports it.</summary>
+    public IReadOnlyList<int> Shape => TokenRows > 0 ? [Count, TokenRows, Dimension] : [Count, Dimension];
+
+    int RowLength => TokenRows > 0 ? TokenRows * Dimension : Dimension;
 
     /// <summary>Model-input tokens per sentence (with [CLS]/[SEP]) when requested with <c>showTokens</c>; else null.</summary>
     public IReadOnlyList<IReadOnlyList<string>>? Tokens { get; }
@@ -40,12 +55,22 @@ public sealed class EmbeddingMatrix
     /// <summary>The embedding of sentence <paramref name="index"/>.</summary>
     public ReadOnlySpan<float> this[int index] => Row(index);
 
-    /// <summary>The embedding of sentence <paramref name="index"/>.</summary>
+    /// <summary>The embedding of sentence <paramref name="index"/> (all its token vectors, one after another, for <c>[N, T, D]</c>).</summary>
     public ReadOnlySpan<float> Row(int index)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(index);
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, Count);
-        return _data.AsSpan(index * Dimension, Dimension);
+        return _data.AsSpan(index * RowLength, RowLength);
+    }
+
+    /// <summary>Token <paramref name="token"/>'s vector in sentence <paramref name="index"/>, for <c>[N, T, D]</c> embeddings.</summary>
+    public ReadOnlySpan<float> TokenVector(int index, int token)
+    {
+        if (TokenRows == 0)
+            throw new InvalidOperationException("These are sentence embeddings [N, D]; token vectors come from a server pooling with NONE.");
+        ArgumentOutOfRangeException.ThrowIfNegative(token);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(token, TokenRows);
+        return Row(index).Slice(token * Dimension, Dimension);
     }
 
     /// <summary>Copies the rows out as jagged arrays (convenient, allocates).</summary>

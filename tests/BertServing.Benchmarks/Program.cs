@@ -27,6 +27,12 @@ var sentences = File.ReadAllLines(corpusPath).Where(l => !string.IsNullOrWhiteSp
 Console.WriteLine($"corpus {corpusPath}: {sentences.Length} sentences; client batch {clientBatch}; {workers} worker(s); max_batch_tokens {Arg("-max_batch_tokens", new ServerOptions().MaxBatchTokens)}; best of {repeats}; {Environment.ProcessorCount} cores");
 
 var options = new ServerOptions { Port = FreePort(), PortOut = FreePort(), NumWorker = workers, Cpu = true, MaxBatchTokens = Arg("-max_batch_tokens", new ServerOptions().MaxBatchTokens) };
+if (Array.IndexOf(args, "-pooling_layer") is var pl and >= 0)
+{
+    options.PoolingLayer = [int.Parse(args[pl + 1], CultureInfo.InvariantCulture)];
+    options.PoolingLayerExplicit = true;
+    Console.WriteLine($"pooling_layer {options.PoolingLayer[0]}");
+}
 var results = new List<(string Name, double Rate)>();
 
 // (a) Client -> ZeroMQ -> server -> ZeroMQ -> client.
@@ -45,26 +51,31 @@ if (Runs("client"))
     await server.StopAsync();
 }
 
-// (b) The server's own planner, worker and pooling, called directly.
+// (b) The server's own engine (planner, workers, pooling), fed directly with no transport.
+if (Runs("pipeline"))
+{
+    var engine = EncodingEngine.Start(options, NullLogger.Instance);
+    results.Add(("in-process pipeline, no transport (batch " + clientBatch + ")", Best(repeats, () =>
+    {
+        var pending = sentences.Chunk(clientBatch).Select(chunk =>
+        {
+            var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            if (!engine.Pipeline.TrySubmit(new EncodeJob(chunk.Length, _ => done.SetResult()) { Texts = chunk }))
+                throw new InvalidOperationException("queue full");
+            return done.Task;
+        }).ToArray();
+        Task.WaitAll(pending);
+    })));
+    await engine.StopAsync();
+}
+
 var spec = BuiltInModelSpec.Create();
 var settings = ModelSettings.Resolve(options, spec);
 Vocabulary vocabulary;
 using (var stream = spec.OpenVocabulary())
     vocabulary = Vocabulary.Load(stream);
 var tokenizer = new WordPieceTokenizer(vocabulary, settings.DoLowerCase);
-using var session = SessionFactory.Create(spec.ReadOnnx(), cpuOnly: true, 0, workers, verbose: false, NullLoggerFactory.Instance.CreateLogger("bench"), out _);
-var signature = ModelSignature.Read(session);
-var planner = new BatchPlanner(tokenizer, settings.TokenLimit, options.MaxBatchSize, options.MaxBatchTokens, signature.HiddenSize);
-if (Runs("pipeline"))
-{
-    using var worker = new EncoderWorker(session, signature, settings.Pooling, planner.MaxBatchTokens);
-    results.Add(("in-process pipeline, no transport (batch " + clientBatch + ")", Best(repeats, () =>
-    {
-        foreach (var chunk in sentences.Chunk(clientBatch))
-            foreach (var batch in planner.Plan([new EncodeJob(chunk.Length, _ => { }) { Texts = chunk }]))
-                worker.Run(batch);
-    })));
-}
+using var session = SessionFactory.CreateCpu(spec.ReadOnnx(), workers);
 
 // (c) Raw ONNX Runtime: tokenize, sort by length, batches of 32, session.Run with ORT-allocated outputs.
 if (Runs("raw"))

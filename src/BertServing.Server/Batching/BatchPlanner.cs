@@ -16,22 +16,34 @@ public sealed class BatchPlanner
     readonly int _maxBatchSize;
     readonly int _maxBatchTokens;
     readonly int _dimension;
+    readonly bool _noSpecialToken;
+    readonly bool _tokenRows;
+    readonly int? _fixedTokenRows;
     readonly List<int> _ids = [];
+    readonly List<int> _second = [];
     readonly List<string> _tokens = [];
+    readonly List<string> _secondTokens = [];
 
     /// <summary>Creates a planner.</summary>
     /// <param name="tokenizer">The model's tokenizer.</param>
     /// <param name="tokenLimit">Most tokens per sentence, [CLS] and [SEP] included.</param>
     /// <param name="maxBatchSize">Most sentences per batch.</param>
     /// <param name="maxBatchTokens">Most padded tokens per batch; raised to <paramref name="tokenLimit"/> so any sentence fits.</param>
-    /// <param name="dimension">Length of one output row.</param>
-    public BatchPlanner(WordPieceTokenizer tokenizer, int tokenLimit, int maxBatchSize, int maxBatchTokens, int dimension)
+    /// <param name="dimension">Length of one output row (per token when <paramref name="tokenRows"/>).</param>
+    /// <param name="noSpecialToken">Pre-tokenized single sentences go in without [CLS]/[SEP] (<c>-no_special_token</c>).</param>
+    /// <param name="tokenRows">The output is a row per token (<c>NONE</c> pooling), <c>[N, T, D]</c>.</param>
+    /// <param name="fixedTokenRows">T for token rows; null means the longest sentence of each request.</param>
+    public BatchPlanner(WordPieceTokenizer tokenizer, int tokenLimit, int maxBatchSize, int maxBatchTokens, int dimension,
+        bool noSpecialToken = false, bool tokenRows = false, int? fixedTokenRows = null)
     {
         _tokenizer = tokenizer;
         _tokenLimit = tokenLimit;
         _maxBatchSize = maxBatchSize;
         _maxBatchTokens = Math.Max(maxBatchTokens, tokenLimit);
         _dimension = dimension;
+        _noSpecialToken = noSpecialToken;
+        _tokenRows = tokenRows;
+        _fixedTokenRows = fixedTokenRows;
     }
 
     /// <summary>Most padded tokens one batch can hold: what a worker's buffers must fit.</summary>
@@ -43,6 +55,7 @@ public sealed class BatchPlanner
         var sentences = new List<TokenizedSentence>();
         foreach (var job in jobs)
         {
+            var first = sentences.Count;
             try
             {
                 Tokenize(job, sentences);
@@ -51,7 +64,7 @@ public sealed class BatchPlanner
             {
                 // One bad job must not take the planner (and every other job) down with it.
                 job.Fail(ErrorCode.Internal, "Tokenization failed: " + e.Message);
-                sentences.RemoveAll(s => s.Job == job);
+                sentences.RemoveRange(first, sentences.Count - first);
             }
         }
         sentences.Sort(static (a, b) => a.Ids.Length.CompareTo(b.Ids.Length));
@@ -60,31 +73,105 @@ public sealed class BatchPlanner
 
     void Tokenize(EncodeJob job, List<TokenizedSentence> sentences)
     {
-        job.Dimension = _dimension;
-        job.Output = new byte[checked(job.Count * _dimension * sizeof(float))];
         if (job.ShowTokens)
             job.Tokens = new IReadOnlyList<string>[job.Count];
-        var vocab = _tokenizer.Vocabulary;
+        var longest = 0;
         for (var row = 0; row < job.Count; row++)
         {
-            _ids.Clear();
-            _tokens.Clear();
-            var tokens = job.ShowTokens ? _tokens : null;
-            if (job.Tokenized is { } tokenized)
-                _tokenizer.MapTokens(tokenized[row], _ids, tokens);
-            else
-                _tokenizer.Tokenize(job.Texts![row], _ids, tokens);
+            var sentence = TokenizeOne(job, row);
+            longest = Math.Max(longest, sentence.Ids.Length);
+            sentences.Add(sentence);
+        }
+        // The output is allocated once its shape is known: for token rows, T depends on the request's longest sentence.
+        job.Dimension = _dimension;
+        job.TokenRows = _tokenRows ? _fixedTokenRows ?? longest : 0;
+        job.Output = new byte[checked(job.Count * job.RowLength * sizeof(float))];
+    }
 
+    TokenizedSentence TokenizeOne(EncodeJob job, int row)
+    {
+        _ids.Clear();
+        _second.Clear();
+        _tokens.Clear();
+        _secondTokens.Clear();
+        var show = job.ShowTokens;
+        var pair = false;
+        var special = true;
+        if (job.Tokenized is { } tokenized)
+        {
+            // bert-as-service: a '|||' token splits a pre-tokenized pair; tokens are looked up as given, [UNK] if unknown.
+            var words = tokenized[row];
+            var split = IndexOf(words, "|||");
+            if (split >= 0)
+            {
+                pair = true;
+                _tokenizer.MapTokens(words.Take(split).ToList(), _ids, show ? _tokens : null);
+                _tokenizer.MapTokens(words.Skip(split + 1).ToList(), _second, show ? _secondTokens : null);
+            }
+            else
+            {
+                _tokenizer.MapTokens(words, _ids, show ? _tokens : null);
+                special = !_noSpecialToken;
+            }
+        }
+        else
+        {
+            var text = job.Texts![row].Trim();
+            if (SentencePair.TrySplit(text, out var a, out var b))
+            {
+                pair = true;
+                _tokenizer.Tokenize(a, _ids, show ? _tokens : null);
+                _tokenizer.Tokenize(b, _second, show ? _secondTokens : null);
+            }
+            else
+            {
+                _tokenizer.Tokenize(text, _ids, show ? _tokens : null);
+            }
+        }
+
+        var vocab = _tokenizer.Vocabulary;
+        if (!special)
+        {
+            // -no_special_token: tokens[:max_seq_len], nothing added.
+            var keep = Math.Min(_ids.Count, _tokenLimit);
+            var bare = _ids.GetRange(0, keep).ToArray();
+            if (show) job.Tokens![row] = _tokens.GetRange(0, keep);
+            return new TokenizedSentence(job, row, bare, 0);
+        }
+        if (!pair)
+        {
             // Right truncation, as bert-as-service: keep the first (limit - 2) pieces, then frame with [CLS]/[SEP].
             var kept = Math.Min(_ids.Count, _tokenLimit - 2);
             var ids = new int[kept + 2];
             ids[0] = vocab.ClsId;
             _ids.CopyTo(0, ids, 1, kept);
             ids[^1] = vocab.SepId;
-            sentences.Add(new TokenizedSentence(job, row, ids));
-            if (tokens is not null)
-                job.Tokens![row] = ["[CLS]", .. tokens.Take(kept), "[SEP]"];
+            if (show) job.Tokens![row] = ["[CLS]", .. _tokens.Take(kept), "[SEP]"];
+            return new TokenizedSentence(job, row, ids, 0);
         }
+
+        // A pair: bert-as-service's _truncate_seq_pair pops from the longer side until both fit with 3 specials.
+        int lengthA = _ids.Count, lengthB = _second.Count;
+        while (lengthA + lengthB > _tokenLimit - 3)
+        {
+            if (lengthA > lengthB) lengthA--;
+            else lengthB--;
+        }
+        var pairIds = new int[lengthA + lengthB + 3];
+        pairIds[0] = vocab.ClsId;
+        _ids.CopyTo(0, pairIds, 1, lengthA);
+        pairIds[lengthA + 1] = vocab.SepId;
+        _second.CopyTo(0, pairIds, lengthA + 2, lengthB);
+        pairIds[^1] = vocab.SepId;
+        if (show) job.Tokens![row] = ["[CLS]", .. _tokens.Take(lengthA), "[SEP]", .. _secondTokens.Take(lengthB), "[SEP]"];
+        return new TokenizedSentence(job, row, pairIds, lengthA + 2);
+    }
+
+    static int IndexOf(IReadOnlyList<string> words, string token)
+    {
+        for (var i = 0; i < words.Count; i++)
+            if (words[i] == token) return i;
+        return -1;
     }
 
     List<InferenceBatch> Slice(List<TokenizedSentence> sorted)

@@ -36,10 +36,19 @@ public sealed class EncodeJob
     /// <summary>Called once when the job is done or failed.</summary>
     public Action<EncodeJob> OnFinished { get; }
 
-    /// <summary>Length of one output row (set by the planner).</summary>
+    /// <summary>Length of one vector (set by the planner).</summary>
     public int Dimension { get; internal set; }
 
-    /// <summary>The <c>[Count, Dimension]</c> float32 result as raw little-endian bytes, sent as is.</summary>
+    /// <summary>Vectors per sentence for token embeddings (<c>NONE</c> pooling), 0 for one vector per sentence.</summary>
+    public int TokenRows { get; internal set; }
+
+    /// <summary>Floats per sentence in <see cref="Output"/>.</summary>
+    public int RowLength => TokenRows > 0 ? TokenRows * Dimension : Dimension;
+
+    /// <summary>The result's shape: <c>[N, D]</c>, or <c>[N, T, D]</c> for token embeddings.</summary>
+    public int[] Shape => TokenRows > 0 ? [Count, TokenRows, Dimension] : [Count, Dimension];
+
+    /// <summary>The <see cref="Shape"/> float32 result as raw little-endian bytes, sent as is.</summary>
     public byte[] Output { get; internal set; } = [];
 
     /// <summary>Model-input tokens per sentence when <see cref="ShowTokens"/>.</summary>
@@ -53,7 +62,7 @@ public sealed class EncodeJob
 
     /// <summary>The result row of sentence <paramref name="row"/>, as floats over <see cref="Output"/>.</summary>
     public Span<float> OutputRow(int row) =>
-        System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(Output.AsSpan()).Slice(row * Dimension, Dimension);
+        System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(Output.AsSpan()).Slice(row * RowLength, RowLength);
 
     /// <summary>Records that <paramref name="rows"/> rows are written; the last one finishes the job.</summary>
     public void RowsDone(int rows)

@@ -21,31 +21,66 @@ static class CommandLine
 
     static readonly ServerOptions Defaults = new();
 
+    // File paths
     public static readonly Option<string?> ModelDir = Flag<string?>("model_dir", "Folder with model.onnx (or onnx/model.onnx) and vocab.txt. Default: the built-in all-MiniLM-L6-v2.");
-    public static readonly Option<int> NumWorker = Flag("num_worker", "Inference workers running batches concurrently.", Defaults.NumWorker, true);
+    public static readonly Option<string?> TunedModelDir = Flag<string?>("tuned_model_dir", "Folder of a fine-tuned model whose graph is used; vocab and config still come from -model_dir.");
+    public static readonly Option<string> CkptName = Flag("ckpt_name", "Graph file name (an .onnx file). The default means model.onnx or onnx/model.onnx.", ServerOptions.DefaultCkptName, true);
+    public static readonly Option<string> ConfigName = Flag("config_name", "Model config JSON in -model_dir (falls back to config.json).", ServerOptions.DefaultConfigName, true);
+    public static readonly Option<string?> GraphTmpDir = Flag<string?>("graph_tmp_dir", "Cache folder for edited graphs (-pooling_layer, -no_position_embeddings).");
+
+    // BERT parameters
+    public static readonly Option<string> MaxSeqLen = Flag<string>("max_seq_len", "Max tokens per sentence incl. [CLS]/[SEP], or NONE. Default: the model's own, else 25.");
+    public static readonly Option<bool> CasedTokenization = Flag<bool>("cased_tokenization", "Keep case and accents (for cased models).");
+    public static readonly Option<int[]> PoolingLayer = Flag<int[]>("pooling_layer", "Encoder layer(s) to pool, -1 = last; several are concatenated. Default: -1 if the model declares its pooling, else -2.");
+    public static readonly Option<string> Pooling = Flag<string>("pooling_strategy", "NONE, REDUCE_MEAN, REDUCE_MAX, REDUCE_MEAN_MAX, FIRST_TOKEN/CLS_TOKEN, LAST_TOKEN/SEP_TOKEN, CLS_POOLED. Default: the model's own, else REDUCE_MEAN.");
+    public static readonly Option<bool> MaskClsSep = Flag<bool>("mask_cls_sep", "Mask [CLS] and [SEP] out of attention and pooling.");
+    public static readonly Option<bool> NoSpecialToken = Flag<bool>("no_special_token", "Pre-tokenized single sentences go in without [CLS]/[SEP].");
+    public static readonly Option<bool> ShowTokensToClient = Flag<bool>("show_tokens_to_client", "Send tokens to bert-serving-client requests.");
+    public static readonly Option<bool> NoPositionEmbeddings = Flag<bool>("no_position_embeddings", "Run without position embeddings (the table is zeroed).");
+    public static readonly Option<bool> FixedEmbedLength = Flag<bool>("fixed_embed_length", "With -max_seq_len NONE and -pooling_strategy NONE, pad token embeddings to the model's max positions.");
+
+    // Serving
     public static readonly Option<int> Port = Flag("port", "Port for requests (PULL).", Defaults.Port, true);
     public static readonly Option<int> PortOut = Flag("port_out", "Port for results (PUB).", Defaults.PortOut, true);
-    public static readonly Option<string> MaxSeqLen = Flag<string>("max_seq_len", "Max tokens per sentence incl. [CLS]/[SEP], or NONE. Default: the model's own, else 25.");
-    public static readonly Option<int> MaxBatchSize = Flag("max_batch_size", "Max sentences per inference batch.", Defaults.MaxBatchSize, true);
-    public static readonly Option<string> Pooling = Flag<string>("pooling_strategy", "REDUCE_MEAN, REDUCE_MAX, REDUCE_MEAN_MAX, FIRST_TOKEN/CLS_TOKEN, LAST_TOKEN/SEP_TOKEN. Default: the model's own, else REDUCE_MEAN.");
+    public static readonly Option<int?> HttpPort = Flag<int?>("http_port", "HTTP port (not served yet: see README).");
+    public static readonly Option<int> HttpMaxConnect = Flag("http_max_connect", "Max concurrent HTTP connections.", Defaults.HttpMaxConnect, true);
+    public static readonly Option<string> Cors = Flag("cors", "HTTP Access-Control-Allow-Origin.", Defaults.Cors, true);
+    public static readonly Option<int> NumWorker = Flag("num_worker", "Inference workers running batches concurrently.", Defaults.NumWorker, true);
+    public static readonly Option<int> MaxBatchSize = Flag("max_batch_size", "Max sentences per inference batch; bigger requests are split.", Defaults.MaxBatchSize, true);
+    public static readonly Option<int> PriorityBatchSize = Flag("priority_batch_size", "Requests of at most this many sentences are served ahead of bigger ones.", Defaults.PriorityBatchSize, true);
     public static readonly Option<bool> Cpu = Flag<bool>("cpu", "Run on CPU even when CUDA is available.");
-    public static readonly Option<int[]> DeviceMap = Flag<int[]>("device_map", "CUDA device ids (the first is used).");
+    public static readonly Option<bool> Xla = Flag<bool>("xla", "TensorFlow XLA: no ONNX Runtime equivalent; accepted and reported.");
+    public static readonly Option<bool> Fp16 = Flag<bool>("fp16", "Half precision (GPU only).");
+    public static readonly Option<double> GpuMemoryFraction = Flag("gpu_memory_fraction", "Share of GPU memory per worker, (0, 1].", Defaults.GpuMemoryFraction, true);
+    public static readonly Option<int[]> DeviceMap = Flag<int[]>("device_map", "CUDA device ids, assigned to workers cyclically.");
+    public static readonly Option<int> PrefetchSize = Flag("prefetch_size", "Batches prepared ahead per GPU worker (CPU workers: 1).", Defaults.PrefetchSize, true);
     public static readonly Option<bool> Verbose = Flag<bool>("verbose", "Debug logging.");
+
+    // Ours, beyond bert-as-service
     public static readonly Option<int> MaxBatchTokens = Flag("max_batch_tokens", "Max padded tokens (longest x count) per inference batch.", Defaults.MaxBatchTokens, true);
     public static readonly Option<int> MaxRequestSentences = Flag("max_request_sentences", "Max sentences in one request.", Defaults.MaxRequestSentences, true);
     public static readonly Option<int> MaxQueuedRequests = Flag("max_queued_requests", "Requests waiting before new ones are answered 'busy'.", Defaults.MaxQueuedRequests, true);
     public static readonly Option<string?> ExportModel = Flag<string?>("export_model", "Write the built-in model as a plain model folder to this path and exit.");
 
+    static readonly Option[] All =
+    [
+        ModelDir, TunedModelDir, CkptName, ConfigName, GraphTmpDir,
+        MaxSeqLen, CasedTokenization, PoolingLayer, Pooling, MaskClsSep, NoSpecialToken, ShowTokensToClient, NoPositionEmbeddings, FixedEmbedLength,
+        Port, PortOut, HttpPort, HttpMaxConnect, Cors, NumWorker, MaxBatchSize, PriorityBatchSize, Cpu, Xla, Fp16, GpuMemoryFraction, DeviceMap, PrefetchSize,
+        Verbose, MaxBatchTokens, MaxRequestSentences, MaxQueuedRequests, ExportModel,
+    ];
+
     /// <summary>The root command with every flag; bert-as-service's <c>-help</c> and <c>-version</c> spellings added.</summary>
     public static RootCommand Build()
     {
         var root = new RootCommand("bertserving-start: serves sentence embeddings from a BERT model over ZeroMQ (bert-as-service compatible).");
-        foreach (var option in new Option[] { ModelDir, NumWorker, Port, PortOut, MaxSeqLen, MaxBatchSize, Pooling, Cpu, DeviceMap, Verbose, MaxBatchTokens, MaxRequestSentences, MaxQueuedRequests, ExportModel })
+        foreach (var option in All)
             root.Options.Add(option);
         Port.Aliases.Add("-port_in");
         Port.Aliases.Add("-port_data");
         PortOut.Aliases.Add("-port_result");
         DeviceMap.AllowMultipleArgumentsPerToken = true;
+        PoolingLayer.AllowMultipleArgumentsPerToken = true;
         foreach (var option in root.Options)
         {
             if (option is HelpOption) option.Aliases.Add("-help");
@@ -61,6 +96,24 @@ static class CommandLine
         var options = new ServerOptions
         {
             ModelDir = parse.GetValue(ModelDir),
+            TunedModelDir = parse.GetValue(TunedModelDir),
+            CkptName = parse.GetValue(CkptName)!,
+            ConfigName = parse.GetValue(ConfigName)!,
+            GraphTmpDir = parse.GetValue(GraphTmpDir),
+            CasedTokenization = parse.GetValue(CasedTokenization),
+            MaskClsSep = parse.GetValue(MaskClsSep),
+            NoSpecialToken = parse.GetValue(NoSpecialToken),
+            ShowTokensToClient = parse.GetValue(ShowTokensToClient),
+            NoPositionEmbeddings = parse.GetValue(NoPositionEmbeddings),
+            FixedEmbedLength = parse.GetValue(FixedEmbedLength),
+            HttpPort = parse.GetValue(HttpPort),
+            HttpMaxConnect = parse.GetValue(HttpMaxConnect),
+            Cors = parse.GetValue(Cors)!,
+            PriorityBatchSize = parse.GetValue(PriorityBatchSize),
+            Xla = parse.GetValue(Xla),
+            Fp16 = parse.GetValue(Fp16),
+            GpuMemoryFraction = parse.GetValue(GpuMemoryFraction),
+            PrefetchSize = parse.GetValue(PrefetchSize),
             NumWorker = parse.GetValue(NumWorker),
             Port = parse.GetValue(Port),
             PortOut = parse.GetValue(PortOut),
@@ -71,8 +124,13 @@ static class CommandLine
             MaxRequestSentences = parse.GetValue(MaxRequestSentences),
             MaxQueuedRequests = parse.GetValue(MaxQueuedRequests),
         };
-        if (parse.GetValue(DeviceMap) is { Length: > 0 } devices)
-            options.DeviceId = devices[0];
+        if (parse.GetResult(DeviceMap) is not null && parse.GetValue(DeviceMap) is { } devices)
+            options.DeviceMap = devices;
+        if (parse.GetResult(PoolingLayer) is not null && parse.GetValue(PoolingLayer) is { } layers)
+        {
+            options.PoolingLayer = layers;
+            options.PoolingLayerExplicit = true;
+        }
         if (parse.GetValue(MaxSeqLen) is { } maxSeqLen)
         {
             options.MaxSeqLenExplicit = true;

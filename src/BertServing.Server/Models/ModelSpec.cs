@@ -26,6 +26,9 @@ public sealed class ModelSpec
     /// <summary>The pooling mode from 1_Pooling/config.json.</summary>
     public PoolingStrategy? Pooling { get; init; }
 
+    /// <summary>num_hidden_layers from the config; the graph's own count is used when absent.</summary>
+    public int? Layers { get; init; }
+
     /// <summary>max_position_embeddings from config.json; 512 (BERT's) when absent.</summary>
     public int MaxPositions { get; init; } = 512;
 }

@@ -10,6 +10,84 @@ public sealed class ServerOptions
     /// Defaults to none: the built-in all-MiniLM-L6-v2.</summary>
     public string? ModelDir { get; set; }
 
+    /// <summary><c>-tuned_model_dir</c>: folder of a fine-tuned model whose graph replaces <see cref="ModelDir"/>'s;
+    /// the vocabulary and configs still come from <see cref="ModelDir"/>, as in bert-as-service. Defaults to none.</summary>
+    public string? TunedModelDir { get; set; }
+
+    /// <summary><c>-ckpt_name</c>: the graph file inside <see cref="TunedModelDir"/> or <see cref="ModelDir"/>. bert-as-service's
+    /// default <c>bert_model.ckpt</c> names a TensorFlow checkpoint; here the default means "model.onnx, or onnx/model.onnx".</summary>
+    public string CkptName { get; set; } = DefaultCkptName;
+
+    /// <summary>bert-as-service's default for <see cref="CkptName"/>.</summary>
+    public const string DefaultCkptName = "bert_model.ckpt";
+
+    /// <summary><c>-config_name</c>: the model's JSON config in <see cref="ModelDir"/>. Defaults to <c>bert_config.json</c>,
+    /// falling back to Hugging Face's <c>config.json</c> when that is absent.</summary>
+    public string ConfigName { get; set; } = DefaultConfigName;
+
+    /// <summary>bert-as-service's default for <see cref="ConfigName"/>.</summary>
+    public const string DefaultConfigName = "bert_config.json";
+
+    /// <summary><c>-graph_tmp_dir</c>: where edited graphs (layers exposed for <see cref="PoolingLayer"/>) are cached,
+    /// keyed by the source graph's hash. Defaults to <c>$TMPDIR/bertserving-graphs</c>.</summary>
+    public string? GraphTmpDir { get; set; }
+
+    /// <summary><c>-cased_tokenization</c>: keep case and accents. Defaults to false (what the model declares, else lower-case).</summary>
+    public bool CasedTokenization { get; set; }
+
+    /// <summary><c>-pooling_layer</c>: encoder layers to pool, Python-indexed (-1 = last, 0 = first); several are
+    /// concatenated. Defaults to [-1] when the model declares its pooling (sentence-transformers), else bert-as-service's [-2].</summary>
+    public IReadOnlyList<int> PoolingLayer { get; set; } = [-2];
+
+    /// <summary>Whether <see cref="PoolingLayer"/> was given on the command line.</summary>
+    public bool PoolingLayerExplicit { get; set; }
+
+    /// <summary><c>-mask_cls_sep</c>: give [CLS] and [SEP] mask 0, in attention and pooling. Defaults to false.</summary>
+    public bool MaskClsSep { get; set; }
+
+    /// <summary><c>-no_special_token</c>: pre-tokenized single sentences go in without [CLS]/[SEP]. Defaults to false.</summary>
+    public bool NoSpecialToken { get; set; }
+
+    /// <summary><c>-show_tokens_to_client</c>: send tokens to bert-serving-client requests (the native protocol asks
+    /// per request). Defaults to false.</summary>
+    public bool ShowTokensToClient { get; set; }
+
+    /// <summary><c>-no_position_embeddings</c>: run the model with its position-embedding table zeroed, which is what
+    /// bert-as-service's <c>use_position_embeddings=False</c> computes. Defaults to false.</summary>
+    public bool NoPositionEmbeddings { get; set; }
+
+    /// <summary><c>-fixed_embed_length</c>: with <c>-max_seq_len NONE</c> and <c>-pooling_strategy NONE</c>, token
+    /// embeddings are padded to the model's max positions instead of the request's longest. Defaults to false.</summary>
+    public bool FixedEmbedLength { get; set; }
+
+    /// <summary><c>-http_port</c>: HTTP front port. Defaults to none (no HTTP).</summary>
+    public int? HttpPort { get; set; }
+
+    /// <summary><c>-http_max_connect</c>: most concurrent HTTP connections. Defaults to 10.</summary>
+    public int HttpMaxConnect { get; set; } = 10;
+
+    /// <summary><c>-cors</c>: the HTTP Access-Control-Allow-Origin. Defaults to <c>*</c>.</summary>
+    public string Cors { get; set; } = "*";
+
+    /// <summary><c>-priority_batch_size</c>: requests of at most this many sentences jump ahead of bigger ones. Defaults to 16.</summary>
+    public int PriorityBatchSize { get; set; } = 16;
+
+    /// <summary><c>-xla</c>: TensorFlow's XLA JIT; no ONNX Runtime equivalent (graph optimization is always on). Defaults to false.</summary>
+    public bool Xla { get; set; }
+
+    /// <summary><c>-fp16</c>: half precision, GPU only. Defaults to false.</summary>
+    public bool Fp16 { get; set; }
+
+    /// <summary><c>-gpu_memory_fraction</c>: share of each GPU's memory a worker's session may take, in (0, 1]. Defaults to 0.5.</summary>
+    public double GpuMemoryFraction { get; set; } = 0.5;
+
+    /// <summary><c>-device_map</c>: CUDA device ids, assigned to workers cyclically. Defaults to empty (device 0).</summary>
+    public IReadOnlyList<int> DeviceMap { get; set; } = [];
+
+    /// <summary><c>-prefetch_size</c>: batches prepared ahead per GPU worker; CPU workers get one, as bert-as-service gives
+    /// them none (a deep queue there only delays priority requests). Defaults to 10.</summary>
+    public int PrefetchSize { get; set; } = 10;
+
     /// <summary><c>-num_worker</c>: inference workers running batches concurrently. Defaults to 1.</summary>
     public int NumWorker { get; set; } = 1;
 
@@ -39,9 +117,6 @@ public sealed class ServerOptions
     /// <summary><c>-cpu</c>: never try CUDA. Defaults to false (CUDA when available, else CPU with a warning).</summary>
     public bool Cpu { get; set; }
 
-    /// <summary><c>-device_map</c>: the CUDA device to use (the first id given; one session serves all workers). Defaults to 0.</summary>
-    public int DeviceId { get; set; }
-
     /// <summary><c>-verbose</c>: debug logging. Defaults to false.</summary>
     public bool Verbose { get; set; }
 
@@ -70,7 +145,15 @@ public sealed class ServerOptions
         if (MaxBatchTokens < 16) return $"-max_batch_tokens must be at least 16, got {MaxBatchTokens}.";
         if (MaxRequestSentences < 1) return $"-max_request_sentences must be at least 1, got {MaxRequestSentences}.";
         if (MaxQueuedRequests < 1) return $"-max_queued_requests must be at least 1, got {MaxQueuedRequests}.";
-        if (DeviceId < 0) return $"-device_map ids must be >= 0, got {DeviceId}.";
+        if (DeviceMap.Any(d => d < 0)) return $"-device_map ids must be >= 0, got {string.Join(' ', DeviceMap)}.";
+        if (PoolingLayer.Count == 0) return "-pooling_layer needs at least one layer index.";
+        if (PriorityBatchSize < 0) return $"-priority_batch_size must be >= 0, got {PriorityBatchSize}.";
+        if (GpuMemoryFraction is <= 0 or > 1 || double.IsNaN(GpuMemoryFraction)) return $"-gpu_memory_fraction must be in (0, 1], got {GpuMemoryFraction}.";
+        if (PrefetchSize < 0) return $"-prefetch_size must be >= 0, got {PrefetchSize}.";
+        if (HttpPort is { } http && !IsPort(http)) return $"-http_port must be 1-65535, got {http}.";
+        if (HttpPort is { } h && (h == Port || h == PortOut)) return $"-http_port {h} collides with -port/-port_out.";
+        if (HttpMaxConnect < 1) return $"-http_max_connect must be at least 1, got {HttpMaxConnect}.";
+        if (TunedModelDir is not null && !Directory.Exists(TunedModelDir)) return $"-tuned_model_dir {TunedModelDir} does not exist.";
         if (ModelDir is not null && !Directory.Exists(ModelDir)) return $"-model_dir {ModelDir} does not exist.";
         return null;
     }

@@ -16,7 +16,7 @@ static class ReplyFrames
             Kind = ReplyKind.Embeddings,
             RequestId = requestId,
             Dtype = WireFormat.DtypeFloat32,
-            Shape = [job.Count, job.Dimension],
+            Shape = job.Shape,
             Tokens = job.Tokens,
         };
         // The job's output buffer is the data frame itself: pooled rows were written straight into it.
