@@ -48,10 +48,16 @@ public sealed class ServerProcess : IDisposable
 
     /// <summary>Starts a server on two free loopback ports and waits until it says it is ready.</summary>
     /// <remarks>No <c>-cpu</c> unless given, so the CUDA-to-CPU fallback runs as it does for users.</remarks>
-    public static async Task<ServerProcess> StartAsync(params string[] extraArgs)
+    public static Task<ServerProcess> StartAsync(params string[] extraArgs)
     {
         var (port, portOut) = (FreePort(), FreePort());
-        var server = Launch(["-port", port.ToString(), "-port_out", portOut.ToString(), .. extraArgs], port, portOut);
+        return StartExactAsync(port, portOut, ["-port", port.ToString(), "-port_out", portOut.ToString(), .. extraArgs]);
+    }
+
+    /// <summary>Starts a server with exactly <paramref name="args"/>, which must bind <paramref name="port"/> and <paramref name="portOut"/>.</summary>
+    public static async Task<ServerProcess> StartExactAsync(int port, int portOut, params string[] args)
+    {
+        var server = Launch(args, port, portOut);
         var exited = server._process.WaitForExitAsync();
         var finished = await Task.WhenAny(server._ready.Task, exited, Task.Delay(TimeSpan.FromSeconds(120)));
         if (finished != server._ready.Task)
