@@ -45,4 +45,8 @@ public sealed class Reply
     /// <summary>The server's description, for <see cref="ReplyKind.Hello"/>.</summary>
     [Key(8)]
     public ServerInfo? Info { get; set; }
+
+    /// <summary>A JSON object, for <see cref="ReplyKind.Json"/>.</summary>
+    [Key(9)]
+    public string? Json { get; set; }
 }

@@ -11,4 +11,7 @@ public enum ReplyKind
 
     /// <summary>The answer to <see cref="RequestKind.Hello"/>: see <see cref="Reply.Info"/>.</summary>
     Hello = 3,
+
+    /// <summary>The answer to <see cref="RequestKind.ShowConfig"/> or <see cref="RequestKind.ShowStatus"/>: see <see cref="Reply.Json"/>.</summary>
+    Json = 4,
 }

@@ -11,4 +11,10 @@ public enum RequestKind
     /// on the result socket is live (PUB drops messages to subscribers that have not joined yet).
     /// </summary>
     Hello = 2,
+
+    /// <summary>Ask for the server's configuration as JSON (bert-as-service's <c>SHOW_CONFIG</c> keys).</summary>
+    ShowConfig = 3,
+
+    /// <summary>Ask for the configuration plus request statistics as JSON (bert-as-service's <c>SHOW_STATUS</c>).</summary>
+    ShowStatus = 4,
 }

@@ -29,7 +29,10 @@ public sealed class BertServer
     public required ServerInfo Info { get; init; }
 
     /// <summary>Loads, warms up, binds and starts serving; throws <see cref="StartupException"/> with a user-facing message.</summary>
-    public static BertServer Start(ServerOptions options, ILoggerFactory loggers)
+    /// <param name="options">The validated options.</param>
+    /// <param name="loggers">Log sinks.</param>
+    /// <param name="terminate">Stops the host when a client sends TERMINATION.</param>
+    public static BertServer Start(ServerOptions options, ILoggerFactory loggers, Action? terminate = null)
     {
         var logger = loggers.CreateLogger("BertServing.Server");
         var clock = Stopwatch.StartNew();
@@ -47,7 +50,8 @@ public sealed class BertServer
         ZmqFrontend frontend;
         try
         {
-            frontend = new ZmqFrontend(options.Port, options.PortOut, engine.Pipeline, info, logger);
+            var context = new FrontendContext(info, ConfigReport.Create(options, engine, options.Port, options.PortOut), options.ShowTokensToClient, terminate ?? (() => { }));
+            frontend = new ZmqFrontend(options.Port, options.PortOut, engine.Pipeline, context, logger);
         }
         catch (NetMQException e)
         {

@@ -31,7 +31,7 @@ static class NativeRequestReader
             return Refuse(ErrorCode.UnsupportedVersion, $"Protocol version {request.Version} is not supported; this server speaks {ProtocolVersion.Current}.", id);
         return request.Kind switch
         {
-            RequestKind.Hello => new Outcome(request, ErrorCode.None, null, id),
+            RequestKind.Hello or RequestKind.ShowConfig or RequestKind.ShowStatus => new Outcome(request, ErrorCode.None, null, id),
             RequestKind.Encode => CheckEncode(request, maxSentences),
             _ => Refuse(ErrorCode.BadRequest, $"Unknown request kind {(int)request.Kind}.", id),
         };

@@ -29,6 +29,9 @@ static class ReplyFrames
     public static NetMQMessage Hello(byte[] identity, long requestId, ServerInfo info) =>
         Build(identity, new Reply { Kind = ReplyKind.Hello, RequestId = requestId, Info = info }, []);
 
+    public static NetMQMessage Json(byte[] identity, long requestId, IReadOnlyDictionary<string, object?> content) =>
+        Build(identity, new Reply { Kind = ReplyKind.Json, RequestId = requestId, Json = System.Text.Json.JsonSerializer.Serialize(content) }, []);
+
     static NetMQMessage Build(byte[] identity, Reply reply, byte[] data)
     {
         var message = new NetMQMessage(WireFormat.NativeReplyFrames);

@@ -2,33 +2,46 @@ using BertServing.Client.Protocol;
 using BertServing.Server.Batching;
 using Microsoft.Extensions.Logging;
 using NetMQ;
-using ErrorCode = BertServing.Client.Protocol.ErrorCode;
 using NetMQ.Sockets;
+using ErrorCode = BertServing.Client.Protocol.ErrorCode;
 
 namespace BertServing.Server.Transport;
 
+/// <summary>What the ZeroMQ front needs from the rest of the server, besides the pipeline.</summary>
+/// <param name="Info">The native hello answer.</param>
+/// <param name="Config">bert-as-service's SHOW_CONFIG dictionary, built when asked (it carries the current time).</param>
+/// <param name="ShowTokensToClient">Send tokens with every bert-serving-client reply (<c>-show_tokens_to_client</c>).</param>
+/// <param name="Terminate">Asks the host to stop (bert-serving-client's TERMINATION).</param>
+public sealed record FrontendContext(ServerInfo Info, Func<Dictionary<string, object?>> Config, bool ShowTokensToClient, Action Terminate);
+
 /// <summary>
-/// The ZeroMQ front: PULL on <c>-port</c> for requests, PUB on <c>-port_out</c> for results, as bert-as-service
-/// binds them. One poller thread owns both sockets; replies computed on worker threads come back through a
-/// <see cref="NetMQQueue{T}"/> that the same poller drains, so no socket is ever touched by two threads.
+/// The ZeroMQ front: PULL on <c>-port</c> for requests and XPUB on <c>-port_out</c> for results, which clients see as
+/// bert-as-service's PUB. Two protocols share the sockets, told apart by frame count: 2 frames are the native
+/// MessagePack protocol, 4 frames bert-serving-client 1.10's. One poller thread owns both sockets; replies computed
+/// on worker threads come back through a <see cref="NetMQQueue{T}"/> the same poller drains, so no socket is ever
+/// touched by two threads. Replies wait in a <see cref="SubscriptionGate"/> until their client's subscription arrives.
 /// </summary>
 public sealed class ZmqFrontend : IDisposable
 {
     readonly EncodingPipeline _pipeline;
-    readonly ServerInfo _info;
+    readonly FrontendContext _context;
     readonly ILogger _logger;
     readonly PullSocket _pull = new();
-    readonly PublisherSocket _pub = new();
-    readonly NetMQQueue<NetMQMessage> _outbox = new();
+    readonly XPublisherSocket _pub = new();
+    readonly NetMQQueue<(byte[] Identity, NetMQMessage Message)> _outbox = new();
+    readonly NetMQTimer _expiry = new(TimeSpan.FromMilliseconds(250));
     readonly NetMQPoller _poller;
+    readonly SubscriptionGate _gate;
+    readonly RequestStatistics _statistics = new();
     bool _receiving = true;
 
-    /// <summary>Binds both ports (throws <see cref="AddressAlreadyInUseException"/> when taken); <see cref="Start"/> begins serving.</summary>
-    public ZmqFrontend(int port, int portOut, EncodingPipeline pipeline, ServerInfo info, ILogger logger)
+    /// <summary>Binds both ports (throws <see cref="NetMQException"/> when taken); <see cref="Start"/> begins serving.</summary>
+    public ZmqFrontend(int port, int portOut, EncodingPipeline pipeline, FrontendContext context, ILogger logger)
     {
         _pipeline = pipeline;
-        _info = info;
+        _context = context;
         _logger = logger;
+        _gate = new SubscriptionGate(logger);
         // Replies still queued at shutdown get a second to leave; requests have nothing to flush.
         _pub.Options.Linger = TimeSpan.FromSeconds(1);
         _pull.Options.Linger = TimeSpan.Zero;
@@ -39,18 +52,23 @@ public sealed class ZmqFrontend : IDisposable
         }
         catch
         {
-            _pull.Dispose();
-            _pub.Dispose();
-            _outbox.Dispose();
+            Dispose();
             throw;
         }
         _pull.ReceiveReady += (_, e) => ReceiveAll(e.Socket);
+        _pub.ReceiveReady += (_, e) =>
+        {
+            while (e.Socket.TryReceiveFrameBytes(out var frame))
+                foreach (var released in _gate.OnSubscriptionFrame(frame))
+                    _pub.SendMultipartMessage(released);
+        };
         _outbox.ReceiveReady += (_, e) =>
         {
             while (e.Queue.TryDequeue(out var reply, TimeSpan.Zero))
-                _pub.SendMultipartMessage(reply); // PUB never blocks: it drops for absent subscribers
+                Publish(reply.Identity, reply.Message);
         };
-        _poller = [_pull, _outbox];
+        _expiry.Elapsed += (_, _) => _gate.Expire();
+        _poller = [_pull, _pub, _outbox, _expiry];
     }
 
     /// <summary>Starts the poller thread.</summary>
@@ -82,47 +100,114 @@ public sealed class ZmqFrontend : IDisposable
             return;
         }
         var identity = message[0].ToByteArray();
-        if (message.FrameCount != WireFormat.NativeRequestFrames)
+        switch (message.FrameCount)
         {
-            // bert-serving-client's 4-frame JSON protocol is answered in its own format by a later version; a native
-            // error reply is the best answer a client of any other shape can get from us today.
-            _logger.LogWarning("Refused a request of {Frames} frames from {Identity}; the native protocol sends {Expected}", message.FrameCount, message[0].ConvertToString(), WireFormat.NativeRequestFrames);
-            Publish(ReplyFrames.Error(identity, 0, ErrorCode.BadRequest,
-                $"Expected {WireFormat.NativeRequestFrames} frames [identity, request], got {message.FrameCount}."));
-            return;
+            case WireFormat.NativeRequestFrames:
+                HandleNative(identity, message);
+                break;
+            case WireFormat.LegacyRequestFrames:
+                HandleLegacy(identity, message);
+                break;
+            default:
+                _logger.LogWarning("Refused a request of {Frames} frames from {Identity}", message.FrameCount, SubscriptionGate.Printable(identity));
+                // Neither protocol: a native error reply, and a legacy one whose last frame parses as request id 0.
+                Publish(identity, ReplyFrames.Error(identity, 0, ErrorCode.BadRequest,
+                    $"Expected {WireFormat.NativeRequestFrames} frames [identity, request] or {WireFormat.LegacyRequestFrames} frames [identity, msg, req_id, msg_len], got {message.FrameCount}."));
+                break;
         }
-        var outcome = NativeRequestReader.Read(message, _info.MaxSentencesPerRequest);
-        if (outcome.Request is not { } request)
-        {
-            _logger.LogDebug("Refused request {RequestId}: {Error} {Message}", outcome.RequestId, outcome.Error, outcome.Message);
-            Publish(ReplyFrames.Error(identity, outcome.RequestId, outcome.Error, outcome.Message!));
-            return;
-        }
-        if (request.Kind == RequestKind.Hello)
-        {
-            Publish(ReplyFrames.Hello(identity, request.RequestId, _info));
-            return;
-        }
-        Submit(identity, request);
     }
 
-    void Submit(byte[] identity, Request request)
+    void HandleNative(byte[] identity, NetMQMessage message)
     {
+        var outcome = NativeRequestReader.Read(message, _context.Info.MaxSentencesPerRequest);
+        var client = SubscriptionGate.Printable(identity);
+        if (outcome.Request is not { } request)
+        {
+            _statistics.Record(client, isData: false, 0);
+            _logger.LogDebug("Refused request {RequestId} from {Client}: {Error} {Message}", outcome.RequestId, client, outcome.Error, outcome.Message);
+            Publish(identity, ReplyFrames.Error(identity, outcome.RequestId, outcome.Error, outcome.Message!));
+            return;
+        }
         var id = request.RequestId;
+        switch (request.Kind)
+        {
+            case RequestKind.Hello:
+                Publish(identity, ReplyFrames.Hello(identity, id, _context.Info));
+                return;
+            case RequestKind.ShowConfig:
+            case RequestKind.ShowStatus:
+                _statistics.Record(client, isData: false, 0);
+                Publish(identity, ReplyFrames.Json(identity, id, Report(request.Kind == RequestKind.ShowStatus)));
+                return;
+        }
         var count = request.Texts?.Count ?? request.Tokenized!.Count;
-        var job = new EncodeJob(count, finished => _outbox.Enqueue(finished.Error == ErrorCode.None
+        _statistics.Record(client, isData: true, count);
+        var job = new EncodeJob(count, finished => _outbox.Enqueue((identity, finished.Error == ErrorCode.None
             ? ReplyFrames.Embeddings(identity, id, finished)
-            : ReplyFrames.Error(identity, id, finished.Error, finished.ErrorMessage!)))
+            : ReplyFrames.Error(identity, id, finished.Error, finished.ErrorMessage!))))
         {
             Texts = request.Texts,
             Tokenized = request.Tokenized,
             ShowTokens = request.ShowTokens,
         };
         if (!_pipeline.TrySubmit(job))
-            Publish(ReplyFrames.Error(identity, id, ErrorCode.Busy, "The server's queue is full; retry later."));
+            Publish(identity, ReplyFrames.Error(identity, id, ErrorCode.Busy, "The server's queue is full; retry later."));
     }
 
-    void Publish(NetMQMessage reply) => _pub.SendMultipartMessage(reply);
+    void HandleLegacy(byte[] identity, NetMQMessage message)
+    {
+        var outcome = LegacyRequestReader.Read(message, _context.Info.MaxSentencesPerRequest);
+        var client = SubscriptionGate.Printable(identity);
+        var id = outcome.RequestId;
+        if (outcome.Error != ErrorCode.None)
+        {
+            _statistics.Record(client, isData: false, 0);
+            _logger.LogDebug("Refused a bert-serving-client request from {Client}: {Error} {Message}", client, outcome.Error, outcome.Message);
+            Publish(identity, LegacyReplyFrames.Error(identity, id, outcome.Error, outcome.Message!));
+            return;
+        }
+        switch (outcome.Command)
+        {
+            case LegacyCommand.ShowConfig:
+            case LegacyCommand.ShowStatus:
+                _statistics.Record(client, isData: false, 0);
+                Publish(identity, LegacyReplyFrames.Json(identity, id, Report(outcome.Command == LegacyCommand.ShowStatus)));
+                return;
+            case LegacyCommand.Terminate:
+                _logger.LogWarning("TERMINATION received from {Client}: shutting down", client);
+                _context.Terminate();
+                return;
+        }
+        var count = outcome.Texts?.Count ?? outcome.Tokenized!.Count;
+        _statistics.Record(client, isData: true, count);
+        var job = new EncodeJob(count, finished => _outbox.Enqueue((identity, finished.Error == ErrorCode.None
+            ? LegacyReplyFrames.Embeddings(identity, id, finished)
+            : LegacyReplyFrames.Error(identity, id, finished.Error, finished.ErrorMessage!))))
+        {
+            Texts = outcome.Texts,
+            Tokenized = outcome.Tokenized,
+            ShowTokens = _context.ShowTokensToClient,
+        };
+        if (!_pipeline.TrySubmit(job))
+            Publish(identity, LegacyReplyFrames.Error(identity, id, ErrorCode.Busy, "The server's queue is full; retry later."));
+    }
+
+    Dictionary<string, object?> Report(bool withStatistics)
+    {
+        var report = _context.Config();
+        if (withStatistics)
+            report["statistic"] = _statistics.Snapshot();
+        return report;
+    }
+
+    void Publish(byte[] identity, NetMQMessage reply)
+    {
+        // PUB never blocks; it would silently drop a reply nobody is subscribed to yet.
+        if (_gate.IsSubscribed(identity))
+            _pub.SendMultipartMessage(reply);
+        else
+            _gate.Hold(identity, reply);
+    }
 
     void OnPollerThread(Action action)
     {
@@ -137,17 +222,17 @@ public sealed class ZmqFrontend : IDisposable
     /// <summary>Sends what is still queued, then stops the poller and closes the sockets.</summary>
     public void Dispose()
     {
-        if (_poller.IsRunning)
+        if (_poller?.IsRunning == true)
         {
             // Replies enqueued by the last workers must leave before the sockets close.
             OnPollerThread(() =>
             {
                 while (_outbox.TryDequeue(out var reply, TimeSpan.Zero))
-                    _pub.SendMultipartMessage(reply);
+                    Publish(reply.Identity, reply.Message);
             });
             _poller.Stop();
         }
-        _poller.Dispose();
+        _poller?.Dispose();
         _outbox.Dispose();
         _pull.Dispose();
         _pub.Dispose();
