@@ -1,5 +1,10 @@
+using System.Collections.Concurrent;
+using System.Reflection;
 using System.Runtime.InteropServices;
 using System.Text;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using BertServing.Client.Internal;
 using BertServing.Client.Protocol;
 
@@ -16,7 +21,7 @@ namespace BertServing.Client;
 /// a handshake, which proves both sockets are connected and our subscription is live, so no reply is lost
 /// to ZeroMQ's slow-joiner effect.</para>
 /// </remarks>
-public sealed class BertClient : IDisposable
+public sealed partial class BertClient : IDisposable, IAsyncDisposable
 {
     /// <summary>The default for <c>timeout</c>: 60 seconds.</summary>
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(60);
@@ -24,7 +29,13 @@ public sealed class BertClient : IDisposable
     static readonly TimeSpan HelloInterval = TimeSpan.FromMilliseconds(100);
 
     readonly ClientConnection _connection;
+    readonly BertClientOptions _options;
+    readonly ILogger _logger;
     readonly string _endpoints;
+    readonly ConcurrentDictionary<long, Task<EmbeddingMatrix>> _sent = new();
+    readonly ConcurrentDictionary<long, byte> _inFlight = new();
+    long _numRequest;
+    int _warnedNoLimit;
     long _nextRequestId;
     Task<ServerInfo>? _handshake;
     readonly Lock _handshakeLock = new();
@@ -38,22 +49,29 @@ public sealed class BertClient : IDisposable
     /// <param name="identity">This client's identity (the SUB topic); clients sharing one all receive its
     /// replies. Defaults to a new UUID.</param>
     public BertClient(string ip = "localhost", int port = 5555, int portOut = 5556, TimeSpan? timeout = null, string? identity = null)
+        : this(new BertClientOptions { Ip = ip, Port = port, PortOut = portOut, Timeout = timeout ?? DefaultTimeout, Identity = identity })
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(ip);
-        ArgumentOutOfRangeException.ThrowIfLessThan(port, 1);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(port, 65535);
-        ArgumentOutOfRangeException.ThrowIfLessThan(portOut, 1);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(portOut, 65535);
-        Timeout = timeout ?? DefaultTimeout;
-        if (Timeout != System.Threading.Timeout.InfiniteTimeSpan && Timeout <= TimeSpan.Zero)
-            throw new ArgumentOutOfRangeException(nameof(timeout), Timeout, "The timeout must be positive or Timeout.InfiniteTimeSpan.");
-        if (identity is not null && string.IsNullOrWhiteSpace(identity))
-            throw new ArgumentException("The identity must not be empty.", nameof(identity));
-
-        Identity = identity ?? Guid.NewGuid().ToString();
-        _endpoints = $"tcp://{ip}:{port} (requests) and tcp://{ip}:{portOut} (results)";
-        _connection = new ClientConnection(ip, port, portOut, Encoding.UTF8.GetBytes(Identity));
     }
+
+    /// <summary>Connects to a server with every option bert-serving-client has.</summary>
+    /// <param name="options">Where the server is and what to check; see <see cref="BertClientOptions"/>.</param>
+    /// <param name="logger">Where warnings (truncated sentences) and the server config go; none by default.</param>
+    public BertClient(BertClientOptions options, ILogger? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.Validate() is { } problem)
+            throw new ArgumentException(problem, nameof(options));
+        _options = options;
+        _logger = logger ?? NullLogger.Instance;
+        Timeout = options.Timeout;
+        Identity = options.Identity ?? Guid.NewGuid().ToString();
+        _endpoints = $"tcp://{options.Ip}:{options.Port} (requests) and tcp://{options.Ip}:{options.PortOut} (results)";
+        _connection = new ClientConnection(options.Ip, options.Port, options.PortOut, Encoding.UTF8.GetBytes(Identity));
+    }
+
+    /// <summary>This library's version, compared with the server's when <see cref="BertClientOptions.CheckVersion"/> is set.</summary>
+    public static string ClientVersion { get; } =
+        typeof(BertClient).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
 
     /// <summary>How long one call waits for its reply.</summary>
     public TimeSpan Timeout { get; }
@@ -100,12 +118,44 @@ public sealed class BertClient : IDisposable
     public Task<ServerInfo> GetServerInfoAsync(CancellationToken cancellationToken = default) =>
         HandshakeAsync().WaitAsync(cancellationToken);
 
-    async Task<EmbeddingMatrix> SendEncodeAsync(Request request, CancellationToken cancellationToken)
+    Task<EmbeddingMatrix> SendEncodeAsync(Request request, CancellationToken cancellationToken)
     {
-        await HandshakeAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
+        // The id is taken now, so a caller of Send knows it before the request leaves.
         request.RequestId = Interlocked.Increment(ref _nextRequestId);
-        var received = await WaitForReplyAsync(request.RequestId, _connection.SendAsync(request), cancellationToken).ConfigureAwait(false);
-        return ToMatrix(received);
+        return SendEncodeAsync(request, request.RequestId, cancellationToken);
+    }
+
+    async Task<EmbeddingMatrix> SendEncodeAsync(Request request, long id, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref _numRequest);
+        _inFlight[id] = 0;
+        try
+        {
+            var info = await HandshakeAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
+            var received = await WaitForReplyAsync(id, _connection.SendAsync(request), cancellationToken).ConfigureAwait(false);
+            var matrix = ToMatrix(received);
+            CheckLength(info, received.Reply, matrix.Count);
+            return matrix;
+        }
+        finally
+        {
+            _inFlight.TryRemove(id, out _);
+        }
+    }
+
+    void CheckLength(ServerInfo info, Reply reply, int count)
+    {
+        if (_options.IgnoreAllChecks || !_options.CheckLength)
+            return;
+        if (info.MaxSeqLen is null)
+        {
+            if (Interlocked.Exchange(ref _warnedNoLimit, 1) == 0)
+                _logger.LogWarning("The server puts no limit on max_seq_len (NONE): long sentences make every batch slow; consider a fixed -max_seq_len on the server");
+            return;
+        }
+        if (reply.Truncated is { Count: > 0 } rows)
+            _logger.LogWarning("{Truncated} of {Count} sentences had more WordPiece tokens than the server's max_seq_len={MaxSeqLen} and were cut on the right: rows {Rows}",
+                rows.Count, count, info.MaxSeqLen, string.Join(", ", rows.Take(20)) + (rows.Count > 20 ? ", ..." : ""));
     }
 
     Task<ServerInfo> HandshakeAsync()
@@ -132,7 +182,15 @@ public sealed class BertClient : IDisposable
                 _ = _connection.SendAsync(request);
         }
         var received = await waited.ConfigureAwait(false);
-        return received.Reply.Info ?? throw new ServerErrorException("The server's hello carried no server info; is it a BertServing server?");
+        var info = received.Reply.Info ?? throw new ServerErrorException("The server's hello carried no server info; is it a BertServing server?");
+        if (!_options.IgnoreAllChecks && _options.CheckVersion && info.ServerVersion != ClientVersion)
+            throw new ServerVersionMismatchException(info.ServerVersion, ClientVersion);
+        if (!_options.IgnoreAllChecks && _options.ShowServerConfig)
+        {
+            var config = await SendJsonRequestAsync(RequestKind.ShowConfig, CancellationToken.None).ConfigureAwait(false);
+            _logger.LogInformation("Server config: {Config}", JsonSerializer.Serialize(config));
+        }
+        return info;
     }
 
     async Task<ReceivedReply> WaitForReplyAsync(long requestId, Task<ReceivedReply> reply, CancellationToken cancellationToken)
@@ -169,10 +227,17 @@ public sealed class BertClient : IDisposable
             throw new ServerErrorException($"Unexpected reply to request {reply.RequestId}: {reply.Kind} {reply.Dtype} [{string.Join(", ", shape ?? [])}] with {received.Data.Length} bytes; this client reads float32 [N, D] or [N, T, D].");
         var values = MemoryMarshal.Cast<byte, float>(received.Data).ToArray();
         return shape.Count == 3
-            ? new EmbeddingMatrix(values, shape[0], shape[1], shape[2], reply.Tokens)
-            : new EmbeddingMatrix(values, shape[0], shape[1], reply.Tokens);
+            ? new EmbeddingMatrix(values, shape[0], shape[1], shape[2], reply.Tokens) { TruncatedRows = reply.Truncated ?? [] }
+            : new EmbeddingMatrix(values, shape[0], shape[1], reply.Tokens) { TruncatedRows = reply.Truncated ?? [] };
     }
 
     /// <summary>Closes the sockets; calls still waiting fail with <see cref="ObjectDisposedException"/>.</summary>
     public void Dispose() => _connection.Dispose();
+
+    /// <inheritdoc/>
+    public ValueTask DisposeAsync()
+    {
+        Dispose();
+        return ValueTask.CompletedTask;
+    }
 }

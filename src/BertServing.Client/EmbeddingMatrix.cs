@@ -73,6 +73,32 @@ public sealed class EmbeddingMatrix
         return Row(index).Slice(token * Dimension, Dimension);
     }
 
+    /// <summary>Rows whose sentence the server cut to its max_seq_len (empty when none was).</summary>
+    public IReadOnlyList<int> TruncatedRows { get; init; } = [];
+
+    /// <summary>All rows of <paramref name="parts"/> in order, in one matrix (bas's <c>fetch_all(concat=True)</c>).</summary>
+    public static EmbeddingMatrix Concatenate(IReadOnlyList<EmbeddingMatrix> parts)
+    {
+        ArgumentNullException.ThrowIfNull(parts);
+        if (parts.Count == 0)
+            throw new ArgumentException("Nothing to concatenate.", nameof(parts));
+        var first = parts[0];
+        if (parts.Any(p => p.Dimension != first.Dimension || p.TokenRows != first.TokenRows))
+            throw new ArgumentException("Only matrices of one shape per row can be concatenated.", nameof(parts));
+        var data = new float[parts.Sum(p => p._data.Length)];
+        var offset = 0;
+        foreach (var part in parts)
+        {
+            part._data.CopyTo(data, offset);
+            offset += part._data.Length;
+        }
+        var count = parts.Sum(p => p.Count);
+        var tokens = parts.All(p => p.Tokens is not null) ? parts.SelectMany(p => p.Tokens!).ToList() : null;
+        return first.TokenRows > 0
+            ? new EmbeddingMatrix(data, count, first.TokenRows, first.Dimension, tokens)
+            : new EmbeddingMatrix(data, count, first.Dimension, tokens);
+    }
+
     /// <summary>Copies the rows out as jagged arrays (convenient, allocates).</summary>
     public float[][] ToArrays()
     {

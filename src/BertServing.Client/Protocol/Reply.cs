@@ -49,4 +49,8 @@ public sealed class Reply
     /// <summary>A JSON object, for <see cref="ReplyKind.Json"/>.</summary>
     [Key(9)]
     public string? Json { get; set; }
+
+    /// <summary>Rows whose sentence was longer than the server's max_seq_len and was cut, for <see cref="ReplyKind.Embeddings"/>.</summary>
+    [Key(10)]
+    public IReadOnlyList<int>? Truncated { get; set; }
 }

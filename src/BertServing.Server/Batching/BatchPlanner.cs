@@ -78,7 +78,9 @@ public sealed class BatchPlanner
         var longest = 0;
         for (var row = 0; row < job.Count; row++)
         {
-            var sentence = TokenizeOne(job, row);
+            var sentence = TokenizeOne(job, row, out var truncated);
+            if (truncated)
+                (job.Truncated ??= []).Add(row);
             longest = Math.Max(longest, sentence.Ids.Length);
             sentences.Add(sentence);
         }
@@ -88,7 +90,7 @@ public sealed class BatchPlanner
         job.Output = new byte[checked(job.Count * job.RowLength * sizeof(float))];
     }
 
-    TokenizedSentence TokenizeOne(EncodeJob job, int row)
+    TokenizedSentence TokenizeOne(EncodeJob job, int row, out bool truncated)
     {
         _ids.Clear();
         _second.Clear();
@@ -134,6 +136,7 @@ public sealed class BatchPlanner
         {
             // -no_special_token: tokens[:max_seq_len], nothing added.
             var keep = Math.Min(_ids.Count, _tokenLimit);
+            truncated = keep < _ids.Count;
             var bare = _ids.GetRange(0, keep).ToArray();
             if (show) job.Tokens![row] = _tokens.GetRange(0, keep);
             return new TokenizedSentence(job, row, bare, 0);
@@ -142,6 +145,7 @@ public sealed class BatchPlanner
         {
             // Right truncation, as bert-as-service: keep the first (limit - 2) pieces, then frame with [CLS]/[SEP].
             var kept = Math.Min(_ids.Count, _tokenLimit - 2);
+            truncated = kept < _ids.Count;
             var ids = new int[kept + 2];
             ids[0] = vocab.ClsId;
             _ids.CopyTo(0, ids, 1, kept);
@@ -152,6 +156,7 @@ public sealed class BatchPlanner
 
         // A pair: bert-as-service's _truncate_seq_pair pops from the longer side until both fit with 3 specials.
         int lengthA = _ids.Count, lengthB = _second.Count;
+        truncated = lengthA + lengthB > _tokenLimit - 3;
         while (lengthA + lengthB > _tokenLimit - 3)
         {
             if (lengthA > lengthB) lengthA--;

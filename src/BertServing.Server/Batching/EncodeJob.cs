@@ -54,6 +54,9 @@ public sealed class EncodeJob
     /// <summary>Model-input tokens per sentence when <see cref="ShowTokens"/>.</summary>
     public IReadOnlyList<string>[]? Tokens { get; internal set; }
 
+    /// <summary>Rows whose sentence was cut to max_seq_len (set by the planner; null when none was).</summary>
+    public List<int>? Truncated { get; internal set; }
+
     /// <summary>Set when the job failed.</summary>
     public ErrorCode Error { get; private set; }
 

@@ -18,6 +18,7 @@ static class ReplyFrames
             Dtype = WireFormat.DtypeFloat32,
             Shape = job.Shape,
             Tokens = job.Tokens,
+            Truncated = job.Truncated,
         };
         // The job's output buffer is the data frame itself: pooled rows were written straight into it.
         return Build(identity, reply, job.Output);

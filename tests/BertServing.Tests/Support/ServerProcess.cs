@@ -38,8 +38,10 @@ public sealed class ServerProcess : IDisposable
     }
 
     /// <summary>The server's build output folder (same configuration as the tests).</summary>
-    public static string ServerDirectory { get; } = Path.Combine(RepoPaths.Root, "src", "BertServing.Server", "bin",
-        typeof(ServerProcess).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()!.Configuration, "net10.0");
+    public static string ServerDirectory { get; } = Path.Combine(RepoPaths.Root, "src", "BertServing.Server", "bin", Configuration, "net10.0");
+
+    /// <summary>Debug or Release, as the tests were built.</summary>
+    public static string Configuration => typeof(ServerProcess).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()!.Configuration;
 
     public int Port { get; }
     public int PortOut { get; }
