@@ -1,134 +1,142 @@
-// bertserving-benchmark (first cut): encodes a corpus (a) through the real client and server over loopback and
-// (b) through the same batching, inference and pooling code in-process with no transport, and (c) on raw ONNX
-// Runtime (our tokenizer, sorted batches, ORT-allocated outputs, no pooling) as the ceiling. Back to back, in one
-// process, so the figures share the machine's state. Usage:
-//   bertserving-benchmark [corpus.txt] [-client_batch_size 256] [-num_repeat 3] [-num_worker 1]
-using System.Diagnostics;
+// bertserving-benchmark: bas's bert-serving-benchmark for BertServing. Starts real servers (child processes), drives
+// them with real clients over loopback, measures the same model on raw ONNX Runtime in-process as the ceiling, and
+// prints markdown tables (also written with an SVG chart to -output). Run it alone: it uses every core.
+using System.CommandLine;
 using System.Globalization;
-using BertServing.Client;
-using BertServing.Server.Batching;
-using BertServing.Server.Hosting;
-using BertServing.Server.Inference;
-using BertServing.Server.Models;
-using BertServing.Server.Options;
-using BertServing.Server.Tokenization;
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.ML.OnnxRuntime;
+using System.Text;
+using BertServing.Benchmarks;
+using Spectre.Console;
 
-var corpusPath = args.FirstOrDefault(a => !a.StartsWith('-')) ?? Path.Combine("..", "shared", "data", "sentences-4000.txt");
-int Arg(string name, int fallback) => Array.IndexOf(args, name) is var i and >= 0 ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
-var clientBatch = Arg("-client_batch_size", 256);
-var repeats = Arg("-num_repeat", 3);
-var workers = Arg("-num_worker", 1);
-// -only pipeline|client|raw runs one path (for timing whole processes from outside).
-var only = Array.IndexOf(args, "-only") is var o and >= 0 ? args[o + 1] : null;
-bool Runs(string path) => only is null || only == path;
-var sentences = File.ReadAllLines(corpusPath).Where(l => !string.IsNullOrWhiteSpace(l)).ToArray();
-Console.WriteLine($"corpus {corpusPath}: {sentences.Length} sentences; client batch {clientBatch}; {workers} worker(s); max_batch_tokens {Arg("-max_batch_tokens", new ServerOptions().MaxBatchTokens)}; best of {repeats}; {Environment.ProcessorCount} cores");
-
-var options = new ServerOptions { Port = FreePort(), PortOut = FreePort(), NumWorker = workers, Cpu = true, MaxBatchTokens = Arg("-max_batch_tokens", new ServerOptions().MaxBatchTokens) };
-if (Array.IndexOf(args, "-pooling_layer") is var pl and >= 0)
+var o = new BenchmarkOptions();
+Option<int[]> Ints(string name, string help) => new("-" + name, "--" + name) { Description = help, AllowMultipleArgumentsPerToken = true };
+Option<int> Int(string name, string help, int value) => new("-" + name, "--" + name) { Description = help, DefaultValueFactory = _ => value };
+var corpus = new Argument<string?>("corpus") { Description = "Sentences, one per line.", Arity = ArgumentArity.ZeroOrOne };
+var clientBatchSizes = Ints("test_client_batch_size", "Client batch sizes (1 client).");
+var maxBatchSizes = Ints("test_max_batch_size", "Server -max_batch_size values.");
+var maxSeqLens = Ints("test_max_seq_len", "Server -max_seq_len values.");
+var numClients = Ints("test_num_client", "Concurrent clients, each sending 1 sentence per request.");
+var poolingLayers = Ints("test_pooling_layer", "Server -pooling_layer values.");
+var numRepeat = Int("num_repeat", "Timed rounds per configuration, after one warm-up round.", o.NumRepeat);
+var roundSentences = Int("round_sentences", "Sentences per round, split among the clients.", o.RoundSentences);
+var clientBatchSize = Int("client_batch_size", "Client batch size while another parameter varies.", o.ClientBatchSize);
+var waitTillReady = Int("wait_till_ready", "Seconds to wait for a server's ready line.", o.WaitTillReady);
+var numWorker = Int("num_worker", "Server workers.", o.NumWorker);
+var output = new Option<string>("-output", "--output") { Description = "Folder for results.md and throughput.svg.", DefaultValueFactory = _ => o.Output };
+var root = new RootCommand("bertserving-benchmark") { corpus, clientBatchSizes, maxBatchSizes, maxSeqLens, numClients, poolingLayers, numRepeat, roundSentences, clientBatchSize, waitTillReady, numWorker, output };
+var parse = root.Parse(args);
+if (parse.Errors.Count > 0)
 {
-    options.PoolingLayer = [int.Parse(args[pl + 1], CultureInfo.InvariantCulture)];
-    options.PoolingLayerExplicit = true;
-    Console.WriteLine($"pooling_layer {options.PoolingLayer[0]}");
+    Console.Error.WriteLine("bertserving-benchmark: error: " + parse.Errors[0].Message);
+    return 2;
 }
-var results = new List<(string Name, double Rate)>();
-
-// (a) Client -> ZeroMQ -> server -> ZeroMQ -> client.
-if (Runs("client"))
+if (parse.Action is not null)
+    return parse.Invoke();
+int[] Given(Option<int[]> option, int[] fallback) => parse.GetResult(option) is null ? fallback : parse.GetValue(option)!;
+o.Corpus = parse.GetValue(corpus) ?? o.Corpus;
+o.ClientBatchSizes = Given(clientBatchSizes, o.ClientBatchSizes);
+o.MaxBatchSizes = Given(maxBatchSizes, o.MaxBatchSizes);
+o.MaxSeqLens = Given(maxSeqLens, o.MaxSeqLens);
+o.NumClients = Given(numClients, o.NumClients);
+o.PoolingLayers = Given(poolingLayers, o.PoolingLayers);
+(o.NumRepeat, o.RoundSentences, o.ClientBatchSize, o.WaitTillReady, o.NumWorker, o.Output) =
+    (parse.GetValue(numRepeat), parse.GetValue(roundSentences), parse.GetValue(clientBatchSize), parse.GetValue(waitTillReady), parse.GetValue(numWorker), parse.GetValue(output)!);
+if (o.NumRepeat < 1 || o.RoundSentences < 1)
 {
-    var server = BertServer.Start(options, NullLoggerFactory.Instance);
-    using (var client = new BertClient("127.0.0.1", options.Port, options.PortOut))
-    {
-    client.Encode(sentences.Take(8).ToArray());
-    results.Add(("client -> server over loopback (batch " + clientBatch + ")", Best(repeats, () =>
-    {
-        foreach (var chunk in sentences.Chunk(clientBatch))
-            client.Encode(chunk);
-    })));
-    }
-    await server.StopAsync();
+    Console.Error.WriteLine("bertserving-benchmark: error: -num_repeat and -round_sentences must be at least 1.");
+    return 2;
 }
 
-// (b) The server's own engine (planner, workers, pooling), fed directly with no transport.
-if (Runs("pipeline"))
+var sentences = File.ReadLines(o.Corpus).Where(l => !string.IsNullOrWhiteSpace(l)).Take(o.RoundSentences).ToArray();
+var ready = TimeSpan.FromSeconds(o.WaitTillReady);
+var md = new StringBuilder();
+md.AppendLine(CultureInfo.InvariantCulture, $"## bertserving-benchmark, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores");
+md.AppendLine();
+md.AppendLine(CultureInfo.InvariantCulture, $"corpus {o.Corpus} ({sentences.Length} sentences per round), {o.NumRepeat} timed rounds after 1 warm-up, {o.NumWorker} worker(s), CPU");
+md.AppendLine();
+
+// The ceiling first and alone, so nothing else competes for the cores.
+double ceiling;
+int ceilingBatch;
+double[] rawLatency;
+using (var raw = new RawCeiling(maxSeqLen: 256))
 {
-    var engine = EncodingEngine.Start(options, NullLogger.Instance);
-    results.Add(("in-process pipeline, no transport (batch " + clientBatch + ")", Best(repeats, () =>
+    (ceiling, ceilingBatch) = raw.Best(sentences, o.NumRepeat);
+    rawLatency = raw.Latencies(sentences, 200);
+}
+
+var tables = new List<string>();
+var byBatch = new List<(int, double)>();
+var byClients = new List<(int, double)>();
+ClientLoad.Result? line256 = null, line64 = null;
+double[] serverLatency = [];
+long rss = 0;
+var baseFlags = new[] { "-num_worker", o.NumWorker.ToString(CultureInfo.InvariantCulture) };
+var rounds = (o.ClientBatchSizes.Length + o.NumClients.Length + o.MaxBatchSizes.Length + o.MaxSeqLens.Length + o.PoolingLayers.Length + 2) * (o.NumRepeat + 1);
+
+AnsiConsole.Progress().AutoClear(true).Start(progress =>
+{
+    var task = progress.AddTask("benchmark rounds", maxValue: rounds);
+    void Tick() => task.Increment(1);
+
+    using (var server = ServerUnderTest.Start(baseFlags, ready))
     {
-        var pending = sentences.Chunk(clientBatch).Select(chunk =>
+        serverLatency = ClientLoad.Latencies(server, sentences, 200);
+        line256 = ClientLoad.Run(server, sentences, 1, 256, o.RoundSentences, o.NumRepeat, Tick);
+        var rows = new List<(string, ClientLoad.Result)>();
+        foreach (var b in o.ClientBatchSizes)
         {
-            var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            if (!engine.Pipeline.TrySubmit(new EncodeJob(chunk.Length, _ => done.SetResult()) { Texts = chunk }))
-                throw new InvalidOperationException("queue full");
-            return done.Task;
-        }).ToArray();
-        Task.WaitAll(pending);
-    })));
-    await engine.StopAsync();
-}
-
-var spec = BuiltInModelSpec.Create();
-var settings = ModelSettings.Resolve(options, spec);
-Vocabulary vocabulary;
-using (var stream = spec.OpenVocabulary())
-    vocabulary = Vocabulary.Load(stream);
-var tokenizer = new WordPieceTokenizer(vocabulary, settings.DoLowerCase);
-using var session = SessionFactory.CreateCpu(spec.ReadOnnx(), workers);
-
-// (c) Raw ONNX Runtime: tokenize, sort by length, batches of 32, session.Run with ORT-allocated outputs.
-if (Runs("raw"))
-results.Add(("raw ONNX Runtime, sorted batches of 32 (ceiling)", Best(repeats, () =>
-{
-    var ids = new List<int>();
-    var tokenized = sentences.Select(s =>
-    {
-        ids.Clear();
-        tokenizer.Tokenize(s, ids);
-        return (long[])[vocabulary.ClsId, .. ids.Take(settings.TokenLimit - 2).Select(i => (long)i), vocabulary.SepId];
-    }).OrderBy(t => t.Length).ToArray();
-    foreach (var batch in tokenized.Chunk(32))
-    {
-        var length = batch[^1].Length;
-        var input = new long[batch.Length * length];
-        var mask = new long[input.Length];
-        for (var i = 0; i < batch.Length; i++)
-        {
-            batch[i].CopyTo(input, i * length);
-            mask.AsSpan(i * length, batch[i].Length).Fill(1);
+            var r = ClientLoad.Run(server, sentences, o.NumClient, b, o.RoundSentences, o.NumRepeat, Tick);
+            rows.Add((b.ToString(CultureInfo.InvariantCulture), r));
+            byBatch.Add((b, r.Average));
         }
-        long[] shape = [batch.Length, length];
-        using var a = OrtValue.CreateTensorValueFromMemory(input, shape);
-        using var b = OrtValue.CreateTensorValueFromMemory(mask, shape);
-        using var c = OrtValue.CreateTensorValueFromMemory(new long[input.Length], shape);
-        using var outputs = session.Run(new RunOptions(), ["input_ids", "attention_mask", "token_type_ids"], [a, b, c], ["last_hidden_state"]);
+        tables.Add(Report.Table("client batch size (1 client)", "client_batch_size", rows, ceiling));
+        rows = [];
+        foreach (var n in o.NumClients)
+        {
+            var r = ClientLoad.Run(server, sentences, n, 1, o.RoundSentences, o.NumRepeat, Tick);
+            rows.Add((n.ToString(CultureInfo.InvariantCulture), r));
+            byClients.Add((n, r.Average));
+        }
+        tables.Add(Report.Table("concurrent clients, 1 sentence per request", "num_client", rows, ceiling));
+        line64 = ClientLoad.Run(server, sentences, 64, 1, o.RoundSentences, o.NumRepeat, Tick);
+        rss = server.ResidentBytes;
     }
-})));
 
-var ceiling = Runs("raw") ? results[^1].Rate : double.NaN;
-Console.WriteLine();
-Console.WriteLine("| path | sentences/s | vs raw ORT |");
-Console.WriteLine("|---|---:|---:|");
-foreach (var (name, rate) in results)
-    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {name} | {rate:0} | {rate / ceiling:0.00} |"));
-return 0;
-
-double Best(int runs, Action run)
-{
-    var best = 0.0;
-    for (var r = 0; r < runs; r++)
+    void Vary(string flag, int[] values, string title)
     {
-        var clock = Stopwatch.StartNew();
-        run();
-        best = Math.Max(best, sentences.Length / clock.Elapsed.TotalSeconds);
+        if (values.Length == 0) return;
+        var rows = new List<(string, ClientLoad.Result)>();
+        foreach (var value in values)
+        {
+            using var server = ServerUnderTest.Start([.. baseFlags, "-" + flag, value.ToString(CultureInfo.InvariantCulture)], ready);
+            rows.Add((value.ToString(CultureInfo.InvariantCulture), ClientLoad.Run(server, sentences, o.NumClient, o.ClientBatchSize, o.RoundSentences, o.NumRepeat, Tick)));
+        }
+        tables.Add(Report.Table(title + $" (client batch {o.ClientBatchSize}, {o.NumClient} client)", flag, rows, ceiling));
     }
-    return best;
-}
+    Vary("max_batch_size", o.MaxBatchSizes, "server max_batch_size");
+    Vary("max_seq_len", o.MaxSeqLens, "server max_seq_len");
+    Vary("pooling_layer", o.PoolingLayers, "server pooling_layer");
+});
 
-static int FreePort()
-{
-    using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-    listener.Start();
-    return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-}
+var rawP50 = Report.Percentile(rawLatency, 50);
+var p50 = Report.Percentile(serverLatency, 50);
+md.AppendLine("### targets");
+md.AppendLine();
+md.AppendLine("| measure | value | target | met |");
+md.AppendLine("|---|---:|---:|:-:|");
+string Met(bool ok) => ok ? "yes" : "**no**";
+md.AppendLine(CultureInfo.InvariantCulture, $"| raw ONNX Runtime ceiling (sorted batches of {ceilingBatch}) | {ceiling:0} sentences/s | | |");
+md.AppendLine(CultureInfo.InvariantCulture, $"| 1 client, batches of 256 | {line256!.Average:0} sentences/s = {line256.Average / ceiling:0.00} of ceiling | ≥ 0.95 | {Met(line256.Average / ceiling >= 0.95)} |");
+md.AppendLine(CultureInfo.InvariantCulture, $"| 64 clients, 1 sentence each | {line64!.Average:0} sentences/s = {line64.Average / line256.Average:0.00} of the line above | ≥ 0.70 | {Met(line64.Average / line256.Average >= 0.70)} |");
+md.AppendLine(CultureInfo.InvariantCulture, $"| 1-sentence request, idle server, p50 (p99) | {p50:0.00} ms ({Report.Percentile(serverLatency, 99):0.00}) vs in-process batch-1 {rawP50:0.00} ms | ≤ +1 ms | {Met(p50 <= rawP50 + 1)} |");
+md.AppendLine(CultureInfo.InvariantCulture, $"| server RSS after the 64-client run | {rss / 1048576.0:0} MiB | ≤ 2048 MiB | {Met(rss <= 2L << 30)} |");
+md.AppendLine();
+foreach (var table in tables)
+    md.AppendLine(table);
+
+Directory.CreateDirectory(o.Output);
+File.WriteAllText(Path.Combine(o.Output, "results.md"), md.ToString());
+File.WriteAllText(Path.Combine(o.Output, "throughput.svg"), Report.Chart(byBatch, byClients, ceiling));
+Console.WriteLine(md.ToString());
+Console.WriteLine($"written: {Path.Combine(o.Output, "results.md")}, {Path.Combine(o.Output, "throughput.svg")}");
+return 0;

@@ -1,0 +1,65 @@
+using System.Diagnostics;
+using BertServing.Client;
+
+namespace BertServing.Benchmarks;
+
+/// <summary>
+/// Drives a server with <c>clients</c> real clients, each on its own thread with its own sockets, sending requests of
+/// <c>batchSize</c> sentences one after another; a round is <c>roundSentences</c> split evenly among them.
+/// </summary>
+static class ClientLoad
+{
+    public sealed record Result(double Average, double Min, double Max);
+
+    public static Result Run(ServerUnderTest server, string[] corpus, int clients, int batchSize, int roundSentences, int repeats, Action? onRound = null)
+    {
+        var perClient = Math.Max(batchSize, roundSentences / clients);
+        var workers = Enumerable.Range(0, clients)
+            .Select(_ => new BertClient(new BertClientOptions { Ip = "127.0.0.1", Port = server.Port, PortOut = server.PortOut, Timeout = TimeSpan.FromMinutes(5) }))
+            .ToArray();
+        try
+        {
+            var rates = new List<double>();
+            for (var round = 0; round <= repeats; round++)
+            {
+                var clock = Stopwatch.StartNew();
+                var threads = workers.Select((client, c) => new Thread(() =>
+                {
+                    for (var sent = 0; sent < perClient; sent += batchSize)
+                    {
+                        var start = (c * perClient + sent) % corpus.Length;
+                        var batch = Enumerable.Range(0, batchSize).Select(i => corpus[(start + i) % corpus.Length]).ToArray();
+                        client.Encode(batch);
+                    }
+                })).ToList();
+                threads.ForEach(t => t.Start());
+                threads.ForEach(t => t.Join());
+                var sentences = (double)clients * ((perClient + batchSize - 1) / batchSize * batchSize);
+                if (round > 0) // round 0 warms the connections and the server
+                    rates.Add(sentences / clock.Elapsed.TotalSeconds);
+                onRound?.Invoke();
+            }
+            return new Result(rates.Average(), rates.Min(), rates.Max());
+        }
+        finally
+        {
+            foreach (var client in workers) client.Dispose();
+        }
+    }
+
+    /// <summary>Latencies of single 1-sentence requests, one at a time, on an otherwise idle server.</summary>
+    public static double[] Latencies(ServerUnderTest server, string[] corpus, int probes)
+    {
+        using var client = new BertClient(new BertClientOptions { Ip = "127.0.0.1", Port = server.Port, PortOut = server.PortOut });
+        client.Encode([corpus[0]]);
+        var latencies = new double[probes];
+        for (var i = 0; i < probes; i++)
+        {
+            var sentence = corpus[i % corpus.Length];
+            var clock = Stopwatch.StartNew();
+            client.Encode([sentence]);
+            latencies[i] = clock.Elapsed.TotalMilliseconds;
+        }
+        return latencies;
+    }
+}
