@@ -127,6 +127,8 @@ public sealed partial class BertClient : IDisposable, IAsyncDisposable
 
     async Task<EmbeddingMatrix> SendEncodeAsync(Request request, long id, CancellationToken cancellationToken)
     {
+        // The server skips work whose reply would come after we stop waiting for it.
+        request.TimeoutMs = Timeout == System.Threading.Timeout.InfiniteTimeSpan ? 0 : (int)Math.Clamp(Timeout.TotalMilliseconds, 1, int.MaxValue);
         Interlocked.Increment(ref _numRequest);
         _inFlight[id] = 0;
         try

@@ -23,4 +23,7 @@ public enum ErrorCode
 
     /// <summary>The server is shutting down and will not compute the request.</summary>
     ShuttingDown = 6,
+
+    /// <summary>The request's <see cref="Request.TimeoutMs"/> passed before it was computed, so it was skipped.</summary>
+    Expired = 7,
 }

@@ -32,4 +32,11 @@ public sealed class Request
     /// <summary>Return the model-input tokens of each sentence with the embeddings.</summary>
     [Key(5)]
     public bool ShowTokens { get; set; }
+
+    /// <summary>
+    /// How long the sender waits for the reply, in milliseconds; 0 for no limit. The server skips what it would
+    /// finish only after that (the sender has given up), answering <see cref="ErrorCode.Expired"/> instead.
+    /// </summary>
+    [Key(6)]
+    public int TimeoutMs { get; set; }
 }

@@ -53,8 +53,11 @@ public sealed class BatchPlanner
     public List<InferenceBatch> Plan(IReadOnlyList<EncodeJob> jobs)
     {
         var sentences = new List<TokenizedSentence>();
+        var now = Environment.TickCount64;
         foreach (var job in jobs)
         {
+            if (job.AbandonIfExpired(now))
+                continue; // its client stopped waiting while it queued: not even tokenized
             var first = sentences.Count;
             try
             {

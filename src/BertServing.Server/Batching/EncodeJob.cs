@@ -33,6 +33,26 @@ public sealed class EncodeJob
     /// <summary>Whether the model-input tokens go back with the result.</summary>
     public bool ShowTokens { get; init; }
 
+    /// <summary>
+    /// <see cref="Environment.TickCount64"/> after which nobody waits for the result any more; 0 for never. Work on
+    /// a job past its deadline is skipped, not computed.
+    /// </summary>
+    public long Deadline { get; init; }
+
+    /// <summary>Whether the job is done or failed; later work on it is wasted.</summary>
+    public bool IsFinished => Volatile.Read(ref _finished) != 0;
+
+    /// <summary>Whether its client has stopped waiting at <paramref name="now"/> (a <see cref="Environment.TickCount64"/>).</summary>
+    public bool IsExpired(long now) => Deadline != 0 && now > Deadline;
+
+    /// <summary>Fails the job as expired when its client has stopped waiting; true when it is finished either way.</summary>
+    public bool AbandonIfExpired(long now)
+    {
+        if (IsExpired(now))
+            Fail(ErrorCode.Expired, "The request's timeout passed before the server reached it; it was not computed.");
+        return IsFinished;
+    }
+
     /// <summary>Called once when the job is done or failed.</summary>
     public Action<EncodeJob> OnFinished { get; }
 

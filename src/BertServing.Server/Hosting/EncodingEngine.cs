@@ -102,7 +102,7 @@ public sealed class EncodingEngine
         var workers = perWorker
             .Select(session => new EncoderWorker(session, signature, settings.Pooling, planner.MaxBatchTokens, options.MaskClsSep, vocabulary.ClsId, vocabulary.SepId))
             .ToList();
-        WarmUp(workers, planner, logger);
+        WarmUp(workers, planner, settings.TokenLimit, logger);
 
         // bert-as-service prefetches only on GPUs; on a CPU a deep queue just delays priority requests.
         var onGpu = devices.Contains("cuda", StringComparison.Ordinal);
@@ -193,16 +193,23 @@ public sealed class EncodingEngine
             logger.LogWarning("-pooling_layer is ignored with CLS_POOLED: the pooler reads the last layer");
     }
 
-    static void WarmUp(List<EncoderWorker> workers, BatchPlanner planner, ILogger logger)
+    static void WarmUp(List<EncoderWorker> workers, BatchPlanner planner, int tokenLimit, ILogger logger)
     {
-        // The first Run of a session allocates ORT's arenas and picks kernels; pay that before announcing "ready".
+        // First runs allocate ORT's arenas and pick kernels, and the JIT has yet to optimize our hot paths: pay for
+        // both before announcing "ready". The largest batch the planner can make comes first, so the arena is sized
+        // for it and never grows while serving; then a typical batch, then single short sentences.
         var clock = Stopwatch.StartNew();
+        var longest = string.Join(' ', Enumerable.Repeat("warm", tokenLimit));
+        string[][] shapes =
+        [
+            [.. Enumerable.Repeat(longest, Math.Max(1, planner.MaxBatchTokens / tokenLimit))],
+            [.. Enumerable.Repeat("the quick brown fox jumps over the lazy dog", 32)],
+            .. Enumerable.Repeat<string[]>(["warm up"], 16),
+        ];
         foreach (var worker in workers)
-        {
-            var job = new EncodeJob(2, _ => { }) { Texts = ["warm up", "the quick brown fox jumps over the lazy dog"] };
-            foreach (var batch in planner.Plan([job]))
-                worker.Run(batch);
-        }
+            foreach (var texts in shapes)
+                foreach (var batch in planner.Plan([new EncodeJob(texts.Length, _ => { }) { Texts = texts }]))
+                    worker.Run(batch);
         logger.LogDebug("Warm-up took {Milliseconds} ms", clock.ElapsedMilliseconds);
     }
 

@@ -45,10 +45,11 @@ public sealed class EncoderWorker : IDisposable
         _maskClsSep = maskClsSep;
         _clsId = clsId;
         _sepId = sepId;
-        _ids = new long[maxBatchTokens];
-        _mask = new long[maxBatchTokens];
-        _types = new long[maxBatchTokens];
-        _outputs = [.. signature.Outputs.Select(_ => new float[checked(maxBatchTokens * signature.HiddenSize)])];
+        // Pinned for the worker's life: ORT reads and writes them in place on every run, and the GC never moves them.
+        _ids = GC.AllocateArray<long>(maxBatchTokens, pinned: true);
+        _mask = GC.AllocateArray<long>(maxBatchTokens, pinned: true);
+        _types = GC.AllocateArray<long>(maxBatchTokens, pinned: true);
+        _outputs = [.. signature.Outputs.Select(_ => GC.AllocateArray<float>(checked(maxBatchTokens * signature.HiddenSize), pinned: true))];
         if (signature.Layout.Length > 1)
             _concatenated = new float[checked(maxBatchTokens * signature.Width)];
         _inputNames = signature.TokenTypeIds is { } types
@@ -59,7 +60,11 @@ public sealed class EncoderWorker : IDisposable
     /// <summary>Computes every sentence of <paramref name="batch"/> and tells each job how many of its rows are done.</summary>
     public void Run(InferenceBatch batch)
     {
+        // Checked at the last moment: a batch may have waited behind others long enough for its clients to give up.
+        batch = batch.WithoutAbandoned(Environment.TickCount64);
         var sentences = batch.Sentences;
+        if (sentences.Length == 0)
+            return;
         int count = sentences.Length, length = batch.SequenceLength;
         var tokens = count * length;
         _ids.AsSpan(0, tokens).Clear();

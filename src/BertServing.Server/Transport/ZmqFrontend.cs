@@ -34,6 +34,7 @@ public sealed class ZmqFrontend : IDisposable
     readonly SubscriptionGate _gate;
     readonly RequestStatistics _statistics = new();
     bool _receiving = true;
+    long _expired; // written by worker threads, read by the poller
 
     /// <summary>Binds both ports (throws <see cref="NetMQException"/> when taken); <see cref="Start"/> begins serving.</summary>
     public ZmqFrontend(int port, int portOut, EncodingPipeline pipeline, FrontendContext context, ILogger logger)
@@ -142,13 +143,18 @@ public sealed class ZmqFrontend : IDisposable
         }
         var count = request.Texts?.Count ?? request.Tokenized!.Count;
         _statistics.Record(client, isData: true, count);
-        var job = new EncodeJob(count, finished => _outbox.Enqueue((identity, finished.Error == ErrorCode.None
-            ? ReplyFrames.Embeddings(identity, id, finished)
-            : ReplyFrames.Error(identity, id, finished.Error, finished.ErrorMessage!))))
+        var job = new EncodeJob(count, finished =>
+        {
+            CountExpired(finished);
+            _outbox.Enqueue((identity, finished.Error == ErrorCode.None
+                ? ReplyFrames.Embeddings(identity, id, finished)
+                : ReplyFrames.Error(identity, id, finished.Error, finished.ErrorMessage!)));
+        })
         {
             Texts = request.Texts,
             Tokenized = request.Tokenized,
             ShowTokens = request.ShowTokens,
+            Deadline = request.TimeoutMs > 0 ? Environment.TickCount64 + request.TimeoutMs : 0,
         };
         if (!_pipeline.TrySubmit(job))
             Publish(identity, ReplyFrames.Error(identity, id, ErrorCode.Busy, "The server's queue is full; retry later."));
@@ -196,8 +202,18 @@ public sealed class ZmqFrontend : IDisposable
     {
         var report = _context.Config();
         if (withStatistics)
-            report["statistic"] = _statistics.Snapshot();
+        {
+            var statistics = _statistics.Snapshot();
+            statistics["num_expired_request"] = Interlocked.Read(ref _expired);
+            report["statistic"] = statistics;
+        }
         return report;
+    }
+
+    void CountExpired(EncodeJob finished)
+    {
+        if (finished.Error == ErrorCode.Expired)
+            Interlocked.Increment(ref _expired);
     }
 
     void Publish(byte[] identity, NetMQMessage reply)
