@@ -11,6 +11,9 @@ static class ClientLoad
 {
     public sealed record Result(double Average, double Min, double Max);
 
+    /// <summary>Unmeasured single requests before latency probes, on both the server and the raw path.</summary>
+    public const int WarmUpProbes = 100;
+
     public static Result Run(ServerUnderTest server, string[] corpus, int clients, int batchSize, int roundSentences, int repeats, Action? onRound = null)
     {
         var perClient = Math.Max(batchSize, roundSentences / clients);
@@ -51,7 +54,9 @@ static class ClientLoad
     public static double[] Latencies(ServerUnderTest server, string[] corpus, int probes)
     {
         using var client = new BertClient(new BertClientOptions { Ip = "127.0.0.1", Port = server.Port, PortOut = server.PortOut });
-        client.Encode([corpus[0]]);
+        // A fresh server's code is still being tiered up by the JIT: measure it as it serves, not as it starts.
+        for (var i = 0; i < WarmUpProbes; i++)
+            client.Encode([corpus[i % corpus.Length]]);
         var latencies = new double[probes];
         for (var i = 0; i < probes; i++)
         {

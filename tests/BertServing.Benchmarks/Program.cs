@@ -61,7 +61,7 @@ double[] rawLatency;
 using (var raw = new RawCeiling(maxSeqLen: 256))
 {
     (ceiling, ceilingBatch) = raw.Best(sentences, o.NumRepeat);
-    rawLatency = raw.Latencies(sentences, 200);
+    rawLatency = raw.Latencies(sentences, o.LatencyProbes);
 }
 
 var tables = new List<string>();
@@ -80,7 +80,7 @@ AnsiConsole.Progress().AutoClear(true).Start(progress =>
 
     using (var server = ServerUnderTest.Start(baseFlags, ready))
     {
-        serverLatency = ClientLoad.Latencies(server, sentences, 200);
+        serverLatency = ClientLoad.Latencies(server, sentences, o.LatencyProbes);
         line256 = ClientLoad.Run(server, sentences, 1, 256, o.RoundSentences, o.NumRepeat, Tick);
         var rows = new List<(string, ClientLoad.Result)>();
         foreach (var b in o.ClientBatchSizes)

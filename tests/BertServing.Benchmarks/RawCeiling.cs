@@ -51,7 +51,8 @@ sealed class RawCeiling : IDisposable
     /// <summary>Milliseconds per single sentence (tokenize + run), one at a time.</summary>
     public double[] Latencies(string[] sentences, int probes)
     {
-        Encode([sentences[0]], 1);
+        for (var i = 0; i < ClientLoad.WarmUpProbes; i++)
+            Encode([sentences[i % sentences.Length]], 1);
         var latencies = new double[probes];
         for (var i = 0; i < probes; i++)
         {
