@@ -4,21 +4,22 @@ using BertServing.Server.Tokenization;
 namespace BertServing.Server.Batching;
 
 /// <summary>
-/// Tokenizes jobs and cuts their sentences into inference batches. Sentences are sorted by length first, so each
-/// batch pads little (+30% throughput measured on this model); a batch is capped by sentence count and by padded
-/// tokens (longest × count), which bounds worker buffers and keeps batches cache-sized.
+/// Tokenizes jobs into a <see cref="SentencePool"/> and cuts batches from it when a worker has room: sentences of
+/// similar length from any job run together (sorting by length measured +30% on this model), and a batch is capped
+/// by sentence count and by padded tokens (longest × count), which bounds worker buffers and keeps batches
+/// cache-sized.
 /// </summary>
 /// <remarks>Not thread-safe: one planner thread owns it.</remarks>
 public sealed class BatchPlanner
 {
     readonly WordPieceTokenizer _tokenizer;
     readonly int _tokenLimit;
-    readonly int _maxBatchSize;
-    readonly int _maxBatchTokens;
     readonly int _dimension;
     readonly bool _noSpecialToken;
     readonly bool _tokenRows;
     readonly int? _fixedTokenRows;
+    readonly SentencePool _pool;
+    readonly List<TokenizedSentence> _sentences = [];
     readonly List<int> _ids = [];
     readonly List<int> _second = [];
     readonly List<string> _tokens = [];
@@ -33,45 +34,60 @@ public sealed class BatchPlanner
     /// <param name="noSpecialToken">Pre-tokenized single sentences go in without [CLS]/[SEP] (<c>-no_special_token</c>).</param>
     /// <param name="tokenRows">The output is a row per token (<c>NONE</c> pooling), <c>[N, T, D]</c>.</param>
     /// <param name="fixedTokenRows">T for token rows; null means the longest sentence of each request.</param>
+    /// <param name="priorityBatchSize">Jobs of at most this many sentences are batched ahead of bigger ones.</param>
     public BatchPlanner(WordPieceTokenizer tokenizer, int tokenLimit, int maxBatchSize, int maxBatchTokens, int dimension,
-        bool noSpecialToken = false, bool tokenRows = false, int? fixedTokenRows = null)
+        bool noSpecialToken = false, bool tokenRows = false, int? fixedTokenRows = null, int priorityBatchSize = 0)
     {
         _tokenizer = tokenizer;
         _tokenLimit = tokenLimit;
-        _maxBatchSize = maxBatchSize;
-        _maxBatchTokens = Math.Max(maxBatchTokens, tokenLimit);
+        MaxBatchTokens = Math.Max(maxBatchTokens, tokenLimit);
         _dimension = dimension;
         _noSpecialToken = noSpecialToken;
         _tokenRows = tokenRows;
         _fixedTokenRows = fixedTokenRows;
+        _pool = new SentencePool(tokenLimit, maxBatchSize, MaxBatchTokens, priorityBatchSize);
     }
 
     /// <summary>Most padded tokens one batch can hold: what a worker's buffers must fit.</summary>
-    public int MaxBatchTokens => _maxBatchTokens;
+    public int MaxBatchTokens { get; }
 
-    /// <summary>Tokenizes <paramref name="jobs"/> and returns their sentences as batches, shortest first.</summary>
+    /// <summary>Sentences tokenized and waiting for a batch.</summary>
+    public int Waiting => _pool.Count;
+
+    /// <summary>The jobs with sentences waiting.</summary>
+    public IEnumerable<EncodeJob> WaitingJobs => _pool.Jobs;
+
+    /// <summary>Tokenizes <paramref name="job"/> and adds its sentences to those waiting; a job that fails here is failed.</summary>
+    public void Add(EncodeJob job)
+    {
+        if (job.AbandonIfExpired(Environment.TickCount64))
+            return; // its client stopped waiting while it queued: not even tokenized
+        _sentences.Clear();
+        try
+        {
+            Tokenize(job, _sentences);
+            _pool.Add(job, _sentences);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // One bad job must not take the planner (and every other job) down with it; anything of it already
+            // pooled is dropped when reached, as the job is finished.
+            job.Fail(ErrorCode.Internal, "Tokenization failed: " + e.Message);
+        }
+    }
+
+    /// <summary>The best batch of what is waiting now, or null when nothing is.</summary>
+    public InferenceBatch? NextBatch() => _pool.TakeBatch();
+
+    /// <summary>Tokenizes <paramref name="jobs"/> and cuts all their sentences into batches at once.</summary>
     public List<InferenceBatch> Plan(IReadOnlyList<EncodeJob> jobs)
     {
-        var sentences = new List<TokenizedSentence>();
-        var now = Environment.TickCount64;
         foreach (var job in jobs)
-        {
-            if (job.AbandonIfExpired(now))
-                continue; // its client stopped waiting while it queued: not even tokenized
-            var first = sentences.Count;
-            try
-            {
-                Tokenize(job, sentences);
-            }
-            catch (Exception e) when (e is not OutOfMemoryException)
-            {
-                // One bad job must not take the planner (and every other job) down with it.
-                job.Fail(ErrorCode.Internal, "Tokenization failed: " + e.Message);
-                sentences.RemoveRange(first, sentences.Count - first);
-            }
-        }
-        sentences.Sort(static (a, b) => a.Ids.Length.CompareTo(b.Ids.Length));
-        return Slice(sentences);
+            Add(job);
+        var batches = new List<InferenceBatch>();
+        while (NextBatch() is { } batch)
+            batches.Add(batch);
+        return batches;
     }
 
     void Tokenize(EncodeJob job, List<TokenizedSentence> sentences)
@@ -180,21 +196,5 @@ public sealed class BatchPlanner
         for (var i = 0; i < words.Count; i++)
             if (words[i] == token) return i;
         return -1;
-    }
-
-    List<InferenceBatch> Slice(List<TokenizedSentence> sorted)
-    {
-        var batches = new List<InferenceBatch>();
-        var start = 0;
-        while (start < sorted.Count)
-        {
-            var end = start;
-            // Sorted ascending, so the sentence being added is the batch's longest.
-            while (end < sorted.Count && end - start < _maxBatchSize && (end - start + 1) * sorted[end].Ids.Length <= _maxBatchTokens)
-                end++;
-            batches.Add(new InferenceBatch(sorted.GetRange(start, end - start).ToArray(), sorted[end - 1].Ids.Length));
-            start = end;
-        }
-        return batches;
     }
 }

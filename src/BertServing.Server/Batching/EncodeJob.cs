@@ -12,6 +12,9 @@ public sealed class EncodeJob
     int _remainingRows;
     int _finished;
 
+    /// <summary>Its sentences waiting in the planner's <see cref="SentencePool"/>; the planner thread's alone.</summary>
+    internal int Unbatched;
+
     /// <summary>Creates a job for <paramref name="count"/> sentences.</summary>
     public EncodeJob(int count, Action<EncodeJob> onFinished)
     {

@@ -4,11 +4,12 @@ using BertServing.Client.Protocol;
 namespace BertServing.Server.Batching;
 
 /// <summary>
-/// The queue between the fronts and the workers. Fronts submit jobs; one planner task tokenizes whatever has
-/// queued up since its last round (so concurrent clients share batches) and hands batches to the workers through
-/// a short channel (one batch ready per worker, or <c>-prefetch_size</c> on GPU). Small jobs (at most
-/// <c>-priority_batch_size</c> sentences) have their own queue, checked before every batch of a big job is handed
-/// on, so they never wait behind one, as bert-as-service's high-priority socket does.
+/// The queue between the fronts and the workers. Fronts submit jobs; one planner task tokenizes each as it arrives
+/// (off the inference threads) into the planner's pool, and forms a batch only when the workers have room for one
+/// (one batch ready per worker, or <c>-prefetch_size</c> on GPU), so each batch is cut from everything that has
+/// arrived by then, across requests and clients. An idle worker gets a batch at once: there is no fixed wait.
+/// Small jobs (at most <c>-priority_batch_size</c> sentences) have their own queue, so a flood of big jobs never
+/// holds them back, as bert-as-service's high-priority socket does.
 /// </summary>
 public sealed class EncodingPipeline
 {
@@ -16,22 +17,25 @@ public sealed class EncodingPipeline
     readonly Channel<EncodeJob> _priorityJobs;
     readonly Channel<InferenceBatch> _batches;
     readonly BatchPlanner _planner;
-    readonly int _maxSentencesPerRound;
+    readonly int _readyBatches;
+    readonly int _maxWaitingSentences;
     readonly int _priorityBatchSize;
     Task _planning = Task.CompletedTask;
     Task<bool>? _priorityWait;
     Task<bool>? _normalWait;
+    Task<bool>? _roomWait;
 
     /// <summary>Creates the pipeline; <see cref="Start"/> begins planning.</summary>
-    /// <param name="planner">Tokenizes and slices jobs.</param>
+    /// <param name="planner">Tokenizes jobs and cuts batches.</param>
     /// <param name="readyBatches">Batches prepared ahead of the workers.</param>
     /// <param name="maxQueuedRequests">Jobs waiting, per queue, before <see cref="TrySubmit"/> refuses.</param>
-    /// <param name="maxSentencesPerRound">Sentences the planner takes in one round.</param>
+    /// <param name="maxWaitingSentences">Tokenized sentences the planner holds before it leaves big jobs queued.</param>
     /// <param name="priorityBatchSize">Jobs this small or smaller go ahead of bigger ones.</param>
-    public EncodingPipeline(BatchPlanner planner, int readyBatches, int maxQueuedRequests, int maxSentencesPerRound, int priorityBatchSize = 0)
+    public EncodingPipeline(BatchPlanner planner, int readyBatches, int maxQueuedRequests, int maxWaitingSentences, int priorityBatchSize = 0)
     {
         _planner = planner;
-        _maxSentencesPerRound = maxSentencesPerRound;
+        _readyBatches = Math.Max(1, readyBatches);
+        _maxWaitingSentences = maxWaitingSentences;
         _priorityBatchSize = priorityBatchSize;
         var queue = new BoundedChannelOptions(maxQueuedRequests)
         {
@@ -40,7 +44,7 @@ public sealed class EncodingPipeline
         };
         _jobs = Channel.CreateBounded<EncodeJob>(queue);
         _priorityJobs = Channel.CreateBounded<EncodeJob>(queue);
-        _batches = Channel.CreateBounded<InferenceBatch>(new BoundedChannelOptions(Math.Max(1, readyBatches)) { SingleWriter = true });
+        _batches = Channel.CreateBounded<InferenceBatch>(new BoundedChannelOptions(_readyBatches) { SingleWriter = true });
     }
 
     /// <summary>Batches for the workers; completes after <see cref="CompleteAsync"/> once all work is planned.</summary>
@@ -63,43 +67,44 @@ public sealed class EncodingPipeline
 
     async Task PlanLoopAsync()
     {
-        var round = new List<EncodeJob>();
-        var pending = new Queue<InferenceBatch>();
         try
         {
             while (true)
             {
-                if (TakeRound(_priorityJobs.Reader, round))
+                // Tokenize what has arrived first, so the next batch is cut from all of it.
+                var took = false;
+                while (_priorityJobs.Reader.TryRead(out var small))
                 {
-                    // Small jobs are planned and handed on before anything still pending from a big job.
-                    foreach (var batch in _planner.Plan(round))
-                        await _batches.Writer.WriteAsync(batch).ConfigureAwait(false);
-                    round.Clear();
+                    _planner.Add(small);
+                    took = true;
+                }
+                while (_planner.Waiting < _maxWaitingSentences && _jobs.Reader.TryRead(out var job))
+                {
+                    _planner.Add(job);
+                    took = true;
+                }
+                // The planner is the only writer, so room seen here is still there when it writes.
+                if (_planner.Waiting > 0 && _batches.Reader.Count < _readyBatches && _planner.NextBatch() is { } batch)
+                {
+                    _batches.Writer.TryWrite(batch);
                     continue;
                 }
-                if (pending.TryDequeue(out var next))
-                {
-                    await _batches.Writer.WriteAsync(next).ConfigureAwait(false);
+                if (took)
                     continue;
-                }
-                if (TakeRound(_jobs.Reader, round))
-                {
-                    foreach (var batch in _planner.Plan(round))
-                        pending.Enqueue(batch);
-                    round.Clear();
-                    continue;
-                }
-                if (!await WaitForJobsAsync().ConfigureAwait(false))
-                    return;
+                if (!await WaitForWorkAsync().ConfigureAwait(false))
+                    break;
             }
+            // Only reached with the queues completed and, unless the pool's accounting is broken, nothing waiting.
+            foreach (var job in _planner.WaitingJobs.ToList())
+                job.Fail(ErrorCode.Internal, "The batch planner stopped with this request unplanned.");
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            // Nothing accepted may be lost silently: refuse new jobs, fail this round's, the planned and the queued ones.
+            // Nothing accepted may be lost silently: refuse new jobs, fail the waiting and the queued ones.
             var message = "The batch planner failed: " + e.Message;
             _jobs.Writer.TryComplete(e);
             _priorityJobs.Writer.TryComplete(e);
-            foreach (var job in round.Concat(pending.SelectMany(b => b.Sentences.Select(s => s.Job))).Distinct())
+            foreach (var job in _planner.WaitingJobs.ToList())
                 job.Fail(ErrorCode.Internal, message);
             foreach (var reader in new[] { _priorityJobs.Reader, _jobs.Reader })
                 while (reader.TryRead(out var job))
@@ -112,27 +117,34 @@ public sealed class EncodingPipeline
         }
     }
 
-    bool TakeRound(ChannelReader<EncodeJob> reader, List<EncodeJob> round)
-    {
-        var sentences = 0;
-        while (sentences < _maxSentencesPerRound && reader.TryRead(out var job))
-        {
-            round.Add(job);
-            sentences += job.Count;
-        }
-        return round.Count > 0;
-    }
-
-    /// <summary>Waits until either queue has a job; false once both are completed and empty.</summary>
-    async Task<bool> WaitForJobsAsync()
+    /// <summary>
+    /// Waits until a job arrives that can be taken or, with sentences waiting, until a worker has room; false once
+    /// there is nothing left to wait for: both queues completed and nothing to hand on.
+    /// </summary>
+    async Task<bool> WaitForWorkAsync()
     {
         // A wait that did not fire last time is reused: a fresh one per idle spell would pile up on a quiet queue.
-        if (_priorityWait is null || _priorityWait.IsCompleted) _priorityWait = _priorityJobs.Reader.WaitToReadAsync().AsTask();
-        if (_normalWait is null || _normalWait.IsCompleted) _normalWait = _jobs.Reader.WaitToReadAsync().AsTask();
-        await Task.WhenAny(_priorityWait, _normalWait).ConfigureAwait(false);
-        if ((_priorityWait.IsCompletedSuccessfully && _priorityWait.Result) || (_normalWait.IsCompletedSuccessfully && _normalWait.Result))
-            return true;
-        // One queue is done; the other may still hold work.
-        return await _priorityWait.ConfigureAwait(false) | await _normalWait.ConfigureAwait(false);
+        // A queue that cannot be taken from (completed, or big jobs while the pool is full) is not waited on, or an
+        // always-ready wait would spin this loop.
+        var waits = new List<Task>(3);
+        if (!_priorityJobs.Reader.Completion.IsCompleted)
+        {
+            if (_priorityWait is null || _priorityWait.IsCompleted) _priorityWait = _priorityJobs.Reader.WaitToReadAsync().AsTask();
+            waits.Add(_priorityWait);
+        }
+        if (!_jobs.Reader.Completion.IsCompleted && _planner.Waiting < _maxWaitingSentences)
+        {
+            if (_normalWait is null || _normalWait.IsCompleted) _normalWait = _jobs.Reader.WaitToReadAsync().AsTask();
+            waits.Add(_normalWait);
+        }
+        if (_planner.Waiting > 0 && _batches.Reader.Count >= _readyBatches)
+        {
+            if (_roomWait is null || _roomWait.IsCompleted) _roomWait = _batches.Writer.WaitToWriteAsync().AsTask();
+            waits.Add(_roomWait);
+        }
+        if (waits.Count == 0)
+            return false;
+        await Task.WhenAny(waits).ConfigureAwait(false);
+        return true;
     }
 }

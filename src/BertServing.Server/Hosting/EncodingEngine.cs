@@ -98,7 +98,7 @@ public sealed class EncodingEngine
         var tokenRows = settings.Pooling == PoolingStrategy.None;
         int? fixedRows = settings.MaxSeqLen ?? (options.FixedEmbedLength ? settings.MaxPositions : null);
         var planner = new BatchPlanner(tokenizer, settings.TokenLimit, options.MaxBatchSize, options.MaxBatchTokens, dimension,
-            options.NoSpecialToken, tokenRows, fixedRows);
+            options.NoSpecialToken, tokenRows, fixedRows, options.PriorityBatchSize);
         var workers = perWorker
             .Select(session => new EncoderWorker(session, signature, settings.Pooling, planner.MaxBatchTokens, options.MaskClsSep, vocabulary.ClsId, vocabulary.SepId))
             .ToList();
@@ -107,7 +107,7 @@ public sealed class EncodingEngine
         // bert-as-service prefetches only on GPUs; on a CPU a deep queue just delays priority requests.
         var onGpu = devices.Contains("cuda", StringComparison.Ordinal);
         var ready = options.NumWorker * (onGpu ? Math.Max(1, options.PrefetchSize) : 1);
-        var pipeline = new EncodingPipeline(planner, ready, options.MaxQueuedRequests, maxSentencesPerRound: Math.Max(options.MaxBatchSize, 1024), options.PriorityBatchSize);
+        var pipeline = new EncodingPipeline(planner, ready, options.MaxQueuedRequests, maxWaitingSentences: Math.Max(options.MaxBatchSize, 4096), options.PriorityBatchSize);
         var threads = new InferenceWorkers(workers, logger);
         pipeline.Start();
         threads.Start(pipeline.Batches);

@@ -16,7 +16,7 @@ public sealed class BatchPlannerTests
 
         Assert.Equal([2, 2], batches.Select(b => b.Sentences.Length));
         var lengths = batches.SelectMany(b => b.Sentences.Select(s => s.Ids.Length)).ToArray();
-        Assert.Equal([3, 4, 5, 8], lengths); // words + [CLS] + [SEP], ascending
+        Assert.Equal([8, 5, 4, 3], lengths); // words + [CLS] + [SEP], longest first
         Assert.All(batches, b => Assert.Equal(b.Sentences.Max(s => s.Ids.Length), b.SequenceLength));
         Assert.Equal(4 * 4 * sizeof(float), job.Output.Length);
     }
@@ -62,5 +62,77 @@ public sealed class BatchPlannerTests
         b.Fail(BertServing.Client.Protocol.ErrorCode.Internal, "late failure is ignored");
         Assert.Equal([a, b], finished);
         Assert.Equal(BertServing.Client.Protocol.ErrorCode.None, b.Error);
+    }
+
+    [Fact]
+    public void Sentences_of_similar_length_from_different_jobs_share_a_batch()
+    {
+        // Budget 24 tokens: each job alone would pad a short sentence to a long one's length twice.
+        var planner = new BatchPlanner(TestVocab.Uncased, tokenLimit: 12, maxBatchSize: 8, maxBatchTokens: 24, dimension: 4);
+        var a = Job("a b c d e f g h", "a");
+        var b = Job("a", "a b c d e f g h");
+        planner.Add(a);
+        planner.Add(b);
+
+        var first = planner.NextBatch()!;
+        var second = planner.NextBatch()!;
+        Assert.Null(planner.NextBatch());
+        Assert.Equal([10, 10], first.Sentences.Select(s => s.Ids.Length));
+        Assert.Equal([3, 3], second.Sentences.Select(s => s.Ids.Length));
+        Assert.Equal([a, b], first.Sentences.Select(s => s.Job));
+    }
+
+    [Fact]
+    public void A_small_job_goes_into_the_next_batch_ahead_of_a_waiting_big_one()
+    {
+        var planner = new BatchPlanner(TestVocab.Uncased, tokenLimit: 12, maxBatchSize: 2, maxBatchTokens: 1000, dimension: 4, priorityBatchSize: 1);
+        var big = Job([.. Enumerable.Repeat("a b c", 6)]);
+        var small = Job("a b c d e f g h");
+        planner.Add(big);
+        Assert.Equal(2, planner.NextBatch()!.Sentences.Length);
+        planner.Add(small);
+
+        var next = planner.NextBatch()!;
+        Assert.Equal(small, next.Sentences[0].Job);
+        Assert.Equal(10, next.SequenceLength);
+        Assert.Equal(2, next.Sentences.Length); // topped up with a shorter sentence of the big job
+        Assert.Equal(3, planner.Waiting);
+    }
+
+    [Fact]
+    public void The_oldest_job_is_in_every_batch_until_it_is_done()
+    {
+        var planner = new BatchPlanner(TestVocab.Uncased, tokenLimit: 12, maxBatchSize: 2, maxBatchTokens: 1000, dimension: 4);
+        var old = Job("a b c d e f g h", "a", "a b");
+        planner.Add(old);
+        planner.Add(Job([.. Enumerable.Repeat("a b c d e f g h", 10)]));
+
+        // Its longest sentence sets the length; the newer job's equally long ones may fill the batch, never displace it.
+        var first = planner.NextBatch()!;
+        Assert.Equal([old, first.Sentences[1].Job], first.Sentences.Select(s => s.Job));
+        Assert.NotEqual(old, first.Sentences[1].Job);
+        // Then its two short ones, though ten long sentences of the newer job arrived before they could run.
+        var second = planner.NextBatch()!;
+        Assert.All(second.Sentences, s => Assert.Equal(old, s.Job));
+        Assert.Equal(4, second.SequenceLength);
+        Assert.DoesNotContain(planner.NextBatch()!.Sentences, s => s.Job == old);
+    }
+
+    [Fact]
+    public void Sentences_of_an_expired_or_failed_job_are_not_batched()
+    {
+        var planner = new BatchPlanner(TestVocab.Uncased, tokenLimit: 12, maxBatchSize: 8, maxBatchTokens: 1000, dimension: 4);
+        var expired = new EncodeJob(2, _ => { }) { Texts = ["a", "b"], Deadline = Environment.TickCount64 - 1 };
+        var failed = Job("a", "b");
+        var live = Job("c");
+        planner.Add(expired);
+        planner.Add(failed);
+        planner.Add(live);
+        failed.Fail(BertServing.Client.Protocol.ErrorCode.Internal, "failed elsewhere");
+
+        var batch = Assert.Single(planner.Plan([]));
+        Assert.Equal([live], batch.Sentences.Select(s => s.Job));
+        Assert.Equal(BertServing.Client.Protocol.ErrorCode.Expired, expired.Error);
+        Assert.Equal(0, planner.Waiting);
     }
 }
