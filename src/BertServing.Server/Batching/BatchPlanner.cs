@@ -76,6 +76,9 @@ public sealed class BatchPlanner
         }
     }
 
+    /// <summary>What is wrong with the waiting sentences' bookkeeping, or null: for tests.</summary>
+    internal string? CheckConsistency() => _pool.CheckConsistency();
+
     /// <summary>The best batch of what is waiting now, or null when nothing is.</summary>
     public InferenceBatch? NextBatch() => _pool.TakeBatch();
 

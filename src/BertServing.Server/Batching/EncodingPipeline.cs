@@ -84,9 +84,19 @@ public sealed class EncodingPipeline
                     took = true;
                 }
                 // The planner is the only writer, so room seen here is still there when it writes.
-                if (_planner.Waiting > 0 && _batches.Reader.Count < _readyBatches && _planner.NextBatch() is { } batch)
+                if (_planner.Waiting > 0 && _batches.Reader.Count < _readyBatches)
                 {
-                    _batches.Writer.TryWrite(batch);
+                    // Null when every waiting sentence was abandoned (and so dropped); anything left then is a bug
+                    // that must fail loudly rather than spin.
+                    if (_planner.NextBatch() is { } batch)
+                    {
+                        if (!_batches.Writer.TryWrite(batch))
+                            await _batches.Writer.WriteAsync(batch).ConfigureAwait(false);
+                    }
+                    else if (_planner.Waiting > 0)
+                    {
+                        throw new InvalidOperationException($"{_planner.Waiting} sentences wait but no batch can be cut from them.");
+                    }
                     continue;
                 }
                 if (took)
@@ -137,7 +147,8 @@ public sealed class EncodingPipeline
             if (_normalWait is null || _normalWait.IsCompleted) _normalWait = _jobs.Reader.WaitToReadAsync().AsTask();
             waits.Add(_normalWait);
         }
-        if (_planner.Waiting > 0 && _batches.Reader.Count >= _readyBatches)
+        // Room is waited for whenever sentences wait: a worker may have made room since the loop looked.
+        if (_planner.Waiting > 0)
         {
             if (_roomWait is null || _roomWait.IsCompleted) _roomWait = _batches.Writer.WaitToWriteAsync().AsTask();
             waits.Add(_roomWait);

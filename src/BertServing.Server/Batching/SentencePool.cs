@@ -85,7 +85,7 @@ public sealed class SentencePool
     }
 
     /// <summary>All the waiting sentences' jobs (to fail them when the planner cannot go on).</summary>
-    public IEnumerable<EncodeJob> Jobs => _smallJobs.Concat(_jobs).Distinct();
+    public IEnumerable<EncodeJob> Jobs => _smallJobs.Concat(_jobs).Where(static job => job.Unbatched > 0);
 
     /// <summary>
     /// The length of the oldest live job's longest waiting sentence: its sentences lead every queue they are in,
@@ -115,6 +115,35 @@ public sealed class SentencePool
             }
         }
         return 0;
+    }
+
+    /// <summary>What is wrong with the pool's bookkeeping, or null: for tests.</summary>
+    internal string? CheckConsistency()
+    {
+        var total = 0;
+        for (var kind = 0; kind < 2; kind++)
+        {
+            var order = (kind == 0 ? _smallJobs : _jobs).Select((job, index) => (job, index)).ToDictionary(p => p.job, p => p.index);
+            var counts = new Dictionary<EncodeJob, int>();
+            for (var l = 1; l < _byLength.Length; l++)
+            {
+                var last = -1;
+                foreach (var sentence in _byLength[l][kind])
+                {
+                    total++;
+                    counts[sentence.Job] = counts.GetValueOrDefault(sentence.Job) + 1;
+                    if (!order.TryGetValue(sentence.Job, out var index))
+                        return $"a sentence of length {l} (kind {kind}) belongs to no queued job";
+                    if (index < last)
+                        return $"bucket {l} (kind {kind}) is out of job order";
+                    last = index;
+                }
+            }
+            foreach (var (job, _) in order)
+                if (job.Unbatched != counts.GetValueOrDefault(job))
+                    return $"a job counts {job.Unbatched} unbatched sentences but has {counts.GetValueOrDefault(job)} (kind {kind})";
+        }
+        return total == Count ? null : $"Count is {Count} but {total} sentences wait";
     }
 
     void Drop(EncodeJob job, int kind)
