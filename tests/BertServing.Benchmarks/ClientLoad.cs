@@ -9,12 +9,14 @@ namespace BertServing.Benchmarks;
 /// </summary>
 static class ClientLoad
 {
-    public sealed record Result(double Average, double Min, double Max);
+    /// <summary>Sentences/s over the timed rounds, and the median of each round's rate over the ceiling's rate
+    /// measured just before it: paired, so the machine's drift between configurations cancels out.</summary>
+    public sealed record Result(double Average, double Min, double Max, double Ratio);
 
     /// <summary>Unmeasured single requests before latency probes, on both the server and the raw path.</summary>
     public const int WarmUpProbes = 100;
 
-    public static Result Run(ServerUnderTest server, string[] corpus, int clients, int batchSize, int roundSentences, int repeats, Action? onRound = null)
+    public static Result Run(ServerUnderTest server, string[] corpus, int clients, int batchSize, int roundSentences, int repeats, Func<double> ceilingRound, Action? onRound = null)
     {
         var perClient = Math.Max(batchSize, roundSentences / clients);
         var workers = Enumerable.Range(0, clients)
@@ -23,8 +25,10 @@ static class ClientLoad
         try
         {
             var rates = new List<double>();
+            var ratios = new List<double>();
             for (var round = 0; round <= repeats; round++)
             {
+                var ceiling = round > 0 ? ceilingRound() : double.NaN;
                 var clock = Stopwatch.StartNew();
                 var threads = workers.Select((client, c) => new Thread(() =>
                 {
@@ -39,10 +43,13 @@ static class ClientLoad
                 threads.ForEach(t => t.Join());
                 var sentences = (double)clients * ((perClient + batchSize - 1) / batchSize * batchSize);
                 if (round > 0) // round 0 warms the connections and the server
+                {
                     rates.Add(sentences / clock.Elapsed.TotalSeconds);
+                    ratios.Add(rates[^1] / ceiling);
+                }
                 onRound?.Invoke();
             }
-            return new Result(rates.Average(), rates.Min(), rates.Max());
+            return new Result(rates.Average(), rates.Min(), rates.Max(), Report.Percentile([.. ratios], 50));
         }
         finally
         {

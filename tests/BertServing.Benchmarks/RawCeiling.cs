@@ -48,6 +48,14 @@ sealed class RawCeiling : IDisposable
         return best;
     }
 
+    /// <summary>Sentences/s of one pass over <paramref name="sentences"/> in sorted batches of <paramref name="batchSize"/>.</summary>
+    public double Rate(string[] sentences, int batchSize)
+    {
+        var clock = Stopwatch.StartNew();
+        Encode(sentences, batchSize);
+        return sentences.Length / clock.Elapsed.TotalSeconds;
+    }
+
     /// <summary>Milliseconds per single sentence (tokenize + run), one at a time.</summary>
     public double[] Latencies(string[] sentences, int probes)
     {
