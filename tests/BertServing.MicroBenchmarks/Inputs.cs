@@ -15,10 +15,10 @@ static class Inputs
     /// <summary>The built-in model's settings as bertserving-start resolves them with no flags.</summary>
     public static ModelSettings BuiltInSettings { get; } = ModelSettings.Resolve(DefaultOptions, BuiltInModelSpec.Create());
 
-    /// <summary>The first <paramref name="count"/> sentences of <c>../shared/data/sentences-4000.txt</c>.</summary>
+    /// <summary>The first <paramref name="count"/> sentences of <c>tests/data/sentences-4000.txt</c>.</summary>
     public static string[] Sentences(int count)
     {
-        var path = Path.GetFullPath(Path.Combine(RepositoryRoot(), "..", "shared", "data", "sentences-4000.txt"));
+        var path = Path.Combine(RepositoryRoot(), "tests", "data", "sentences-4000.txt");
         var sentences = File.ReadLines(path).Take(count).ToArray();
         if (sentences.Length < count)
             throw new InvalidDataException($"{path} has {sentences.Length} sentences; the benchmarks need {count}.");

@@ -183,7 +183,7 @@ def main():
         assert stat["num_data_request"] >= 3 and stat["num_total_seq"] >= 9 and stat["num_active_client"] >= 1, stat
 
     def async_requests_fetched_out_of_order():
-        corpus = [line.strip() for line in open(os.path.join(HERE, "..", "..", "..", "shared", "data", "sentences-4000.txt"), encoding="utf-8")][:400]
+        corpus = [line.strip() for line in open(os.path.join(HERE, "..", "data", "sentences-4000.txt"), encoding="utf-8")][:400]
         big = bc.encode(corpus, blocking=False)
         time.sleep(0.05)
         small = bc.encode(["just one"], blocking=False)

@@ -10,7 +10,7 @@ public sealed class ExpiryTests
     public async Task A_request_that_times_out_while_queued_is_not_computed_and_later_requests_are_served()
     {
         using var server = await FlaggedServer.StartAsync();
-        var corpus = File.ReadLines(RepoPaths.SharedData("sentences-4000.txt")).ToArray();
+        var corpus = File.ReadLines(RepoPaths.TestData("sentences-4000.txt")).ToArray();
         server.Client.Encode(["connect first, so the big request starts at once"]);
 
         // Big requests (more than -priority_batch_size) are served in arrival order, so the impatient one queues

@@ -10,7 +10,7 @@ namespace BertServing.Tests.Client;
 [Collection(ServerCollection.Name)]
 public sealed class ClientApiTests(ServerFixture fixture)
 {
-    static readonly string[] Corpus = File.ReadLines(RepoPaths.SharedData("sentences-4000.txt")).Take(400).ToArray();
+    static readonly string[] Corpus = File.ReadLines(RepoPaths.TestData("sentences-4000.txt")).Take(400).ToArray();
 
     BertClient NewClient(ILogger? logger = null, Action<BertClientOptions>? configure = null)
     {

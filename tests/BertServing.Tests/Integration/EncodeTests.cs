@@ -71,7 +71,7 @@ public sealed class EncodeTests(ServerFixture fixture)
     public void Batched_and_one_by_one_encodings_agree()
     {
         using var client = fixture.NewClient();
-        var sentences = File.ReadLines(RepoPaths.SharedData("sentences-4000.txt")).Take(64).ToArray();
+        var sentences = File.ReadLines(RepoPaths.TestData("sentences-4000.txt")).Take(64).ToArray();
         var batched = client.Encode(sentences);
 
         for (var i = 0; i < sentences.Length; i += 7)
@@ -83,7 +83,7 @@ public sealed class EncodeTests(ServerFixture fixture)
     {
         // Plain sentences only: the package's tokenizer mishandles accents, control characters, long words and
         // out-of-vocabulary acronyms ("VM" becomes [UNK] there).
-        var sentences = File.ReadLines(RepoPaths.SharedData("sentences-4000.txt"))
+        var sentences = File.ReadLines(RepoPaths.TestData("sentences-4000.txt"))
             .Where(s => s.All(c => c < 128 && !char.IsControl(c)) && !s.Split(' ').Any(w => w.Length > 20 || w.Count(char.IsUpper) > 1))
             .Take(200).Concat(Blog).ToArray();
         using var client = fixture.NewClient();

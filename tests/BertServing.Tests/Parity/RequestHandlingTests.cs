@@ -9,7 +9,7 @@ public sealed class RequestHandlingTests
     public async Task A_1000_sentence_request_split_by_max_batch_size_64_comes_back_in_order_equal_to_one_by_one()
     {
         using var server = await FlaggedServer.StartAsync("-max_batch_size", "64", "-num_worker", "2");
-        var corpus = File.ReadLines(RepoPaths.SharedData("sentences-4000.txt")).Take(1000).ToArray();
+        var corpus = File.ReadLines(RepoPaths.TestData("sentences-4000.txt")).Take(1000).ToArray();
         var all = server.Client.Encode(corpus);
         Assert.Equal([1000, 384], all.Shape);
         for (var i = 0; i < corpus.Length; i++)
@@ -20,7 +20,7 @@ public sealed class RequestHandlingTests
     public async Task A_small_request_sent_after_a_big_one_is_answered_first()
     {
         using var server = await FlaggedServer.StartAsync("-max_batch_size", "16", "-priority_batch_size", "16");
-        var corpus = File.ReadLines(RepoPaths.SharedData("sentences-4000.txt")).Take(1500).ToArray();
+        var corpus = File.ReadLines(RepoPaths.TestData("sentences-4000.txt")).Take(1500).ToArray();
         var order = new System.Collections.Concurrent.ConcurrentQueue<string>();
         async Task<int> Encode(string name, string[] sentences)
         {

@@ -1,6 +1,6 @@
 namespace BertServing.Tests.Support;
 
-/// <summary>Locates the repository and the project's shared data, wherever the test binaries were built.</summary>
+/// <summary>Locates the repository and its test data, wherever the test binaries were built.</summary>
 public static class RepoPaths
 {
     const string SolutionFile = "BertServing.sln";
@@ -10,8 +10,8 @@ public static class RepoPaths
     /// <summary>The directory holding <c>BertServing.sln</c>.</summary>
     public static string Root => _root.Value;
 
-    /// <summary>A file in <c>shared/data</c>, which sits beside the repository (<c>../shared/data</c>).</summary>
-    public static string SharedData(string file) => Path.GetFullPath(Path.Combine(Root, "..", "shared", "data", file));
+    /// <summary>A file in <c>tests/data</c>: test inputs live in the repository so a bare clone can run the tests.</summary>
+    public static string TestData(string file) => Path.Combine(Root, "tests", "data", file);
 
     static string FindRoot()
     {

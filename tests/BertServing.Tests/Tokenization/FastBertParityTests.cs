@@ -53,7 +53,7 @@ public class FastBertParityTests
     [Fact]
     public void Every_line_of_the_shared_corpus_matches_the_reference()
     {
-        var lines = File.ReadAllLines(RepoPaths.SharedData("sentences-4000.txt"));
+        var lines = File.ReadAllLines(RepoPaths.TestData("sentences-4000.txt"));
         var reference = CreateReference(lowerCase: true);
         var mismatches = new List<string>();
 
