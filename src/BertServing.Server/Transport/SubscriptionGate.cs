@@ -19,8 +19,16 @@ sealed class SubscriptionGate(ILogger logger)
     /// <summary>Most replies held at once; beyond it the oldest goes (memory stays bounded).</summary>
     public const int MaxHeld = 10_000;
 
+    /// <summary>
+    /// How long a config or status reply waits when its identity already has a subscriber: another client sharing the
+    /// identity (bas's multicast) may have sent it before its own SUB connected, and nothing on the wire tells the two
+    /// apart. bert-as-service's sink sleeps the same 0.1 s before these replies.
+    /// </summary>
+    public static readonly TimeSpan SharedIdentityDelay = TimeSpan.FromMilliseconds(100);
+
     readonly List<byte[]> _topics = [];
     readonly LinkedList<(byte[] Identity, NetMQMessage Message, DateTime Deadline)> _held = new();
+    readonly Queue<(NetMQMessage Message, DateTime ReleaseAt)> _delayed = new();
 
     /// <summary>Replies waiting for a subscriber.</summary>
     public int HeldCount => _held.Count;
@@ -58,6 +66,19 @@ sealed class SubscriptionGate(ILogger logger)
             _held.RemoveFirst();
         }
         _held.AddLast((identity, message, DateTime.UtcNow + HoldTime));
+    }
+
+    /// <summary>Publishes <paramref name="message"/> after <see cref="SharedIdentityDelay"/> (see there).</summary>
+    public void Delay(NetMQMessage message) => _delayed.Enqueue((message, DateTime.UtcNow + SharedIdentityDelay));
+
+    /// <summary>Returns the delayed replies that are due; with <paramref name="all"/>, every one (at shutdown).</summary>
+    public IEnumerable<NetMQMessage> Due(bool all = false)
+    {
+        var now = all ? DateTime.MaxValue : DateTime.UtcNow;
+        var due = new List<NetMQMessage>();
+        while (_delayed.TryPeek(out var next) && next.ReleaseAt <= now)
+            due.Add(_delayed.Dequeue().Message);
+        return due;
     }
 
     /// <summary>Drops replies whose subscriber never came.</summary>

@@ -29,7 +29,8 @@ public sealed class ZmqFrontend : IDisposable
     readonly PullSocket _pull = new();
     readonly XPublisherSocket _pub = new();
     readonly NetMQQueue<(byte[] Identity, NetMQMessage Message)> _outbox = new();
-    readonly NetMQTimer _expiry = new(TimeSpan.FromMilliseconds(250));
+    // Short enough for SubscriptionGate.SharedIdentityDelay; each tick is a few comparisons.
+    readonly NetMQTimer _expiry = new(TimeSpan.FromMilliseconds(25));
     readonly NetMQPoller _poller;
     readonly SubscriptionGate _gate;
     readonly RequestStatistics _statistics = new();
@@ -68,7 +69,12 @@ public sealed class ZmqFrontend : IDisposable
             while (e.Queue.TryDequeue(out var reply, TimeSpan.Zero))
                 Publish(reply.Identity, reply.Message);
         };
-        _expiry.Elapsed += (_, _) => _gate.Expire();
+        _expiry.Elapsed += (_, _) =>
+        {
+            _gate.Expire();
+            foreach (var due in _gate.Due())
+                _pub.SendMultipartMessage(due);
+        };
         _poller = [_pull, _pub, _outbox, _expiry];
     }
 
@@ -177,7 +183,13 @@ public sealed class ZmqFrontend : IDisposable
             case LegacyCommand.ShowConfig:
             case LegacyCommand.ShowStatus:
                 _statistics.Record(client, isData: false, 0);
-                Publish(identity, LegacyReplyFrames.Json(identity, id, Report(outcome.Command == LegacyCommand.ShowStatus)));
+                var report = LegacyReplyFrames.Json(identity, id, Report(outcome.Command == LegacyCommand.ShowStatus));
+                // bert-serving-client asks for the config as it connects; with a shared identity the subscriber we
+                // know of may be another client's, so wait as bas does (an unsubscribed identity is held anyway).
+                if (_gate.IsSubscribed(identity))
+                    _gate.Delay(report);
+                else
+                    _gate.Hold(identity, report);
                 return;
             case LegacyCommand.Terminate:
                 _logger.LogWarning("TERMINATION received from {Client}: shutting down", client);
@@ -245,6 +257,8 @@ public sealed class ZmqFrontend : IDisposable
             {
                 while (_outbox.TryDequeue(out var reply, TimeSpan.Zero))
                     Publish(reply.Identity, reply.Message);
+                foreach (var due in _gate.Due(all: true))
+                    _pub.SendMultipartMessage(due);
             });
             _poller.Stop();
         }
