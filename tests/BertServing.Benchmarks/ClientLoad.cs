@@ -16,7 +16,10 @@ static class ClientLoad
     /// <summary>Unmeasured single requests before latency probes, on both the server and the raw path.</summary>
     public const int WarmUpProbes = 100;
 
-    public static Result Run(ServerUnderTest server, string[] corpus, int clients, int batchSize, int roundSentences, int repeats, Func<double> ceilingRound, Action? onRound = null)
+    /// <summary>Runs <paramref name="repeats"/> timed rounds of <paramref name="clients"/> clients. With
+    /// <paramref name="pipelined"/>, each client sends all its batches at once (<c>EncodeBatchesAsync</c>, bas's
+    /// <c>encode_async</c>) instead of one blocking <c>Encode</c> after another.</summary>
+    public static Result Run(ServerUnderTest server, string[] corpus, int clients, int batchSize, int roundSentences, int repeats, Func<double> ceilingRound, Action? onRound = null, bool pipelined = false)
     {
         var perClient = Math.Max(batchSize, roundSentences / clients);
         var workers = Enumerable.Range(0, clients)
@@ -32,12 +35,16 @@ static class ClientLoad
                 var clock = Stopwatch.StartNew();
                 var threads = workers.Select((client, c) => new Thread(() =>
                 {
+                    var batches = new List<string[]>();
                     for (var sent = 0; sent < perClient; sent += batchSize)
                     {
                         var start = (c * perClient + sent) % corpus.Length;
-                        var batch = Enumerable.Range(0, batchSize).Select(i => corpus[(start + i) % corpus.Length]).ToArray();
-                        client.Encode(batch);
+                        batches.Add([.. Enumerable.Range(0, batchSize).Select(i => corpus[(start + i) % corpus.Length])]);
                     }
+                    if (pipelined)
+                        foreach (var _ in client.EncodeBatchesAsync(batches).ToBlockingEnumerable()) { }
+                    else
+                        foreach (var batch in batches) client.Encode(batch);
                 })).ToList();
                 threads.ForEach(t => t.Start());
                 threads.ForEach(t => t.Join());
