@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using BertServing.Client.Protocol;
+using BertServing.Server.Telemetry;
 using BertServing.Server.Tokenization;
 
 namespace BertServing.Server.Batching;
@@ -95,17 +97,23 @@ public sealed class BatchPlanner
 
     void Tokenize(EncodeJob job, List<TokenizedSentence> sentences)
     {
+        var started = Stopwatch.GetTimestamp();
         if (job.ShowTokens)
             job.Tokens = new IReadOnlyList<string>[job.Count];
         var longest = 0;
+        var tokens = 0;
         for (var row = 0; row < job.Count; row++)
         {
             var sentence = TokenizeOne(job, row, out var truncated);
             if (truncated)
                 (job.Truncated ??= []).Add(row);
             longest = Math.Max(longest, sentence.Ids.Length);
+            tokens += sentence.Ids.Length;
             sentences.Add(sentence);
         }
+        job.TokenCount = tokens;
+        if (!job.Unmetered)
+            ServerMetrics.Tokenized(job.Count, tokens, Stopwatch.GetElapsedTime(started));
         // The output is allocated once its shape is known: for token rows, T depends on the request's longest sentence.
         job.Dimension = _dimension;
         job.TokenRows = _tokenRows ? _fixedTokenRows ?? longest : 0;

@@ -33,6 +33,18 @@ public sealed class EncodeJob
     /// <summary>Pre-tokenized sentences, looked up as given.</summary>
     public IReadOnlyList<IReadOnlyList<string>>? Tokenized { get; init; }
 
+    /// <summary>When the front accepted it (<see cref="System.Diagnostics.Stopwatch.GetTimestamp"/>): the queue stage starts here.</summary>
+    public long AcceptedAt { get; } = System.Diagnostics.Stopwatch.GetTimestamp();
+
+    /// <summary>Internal work (the warm-up) that the metrics must not count.</summary>
+    public bool Unmetered { get; init; }
+
+    /// <summary>Set once its queue time is recorded; any worker may get there first.</summary>
+    internal int QueueTimeRecorded;
+
+    /// <summary>Model-input tokens of all its sentences after truncation, [CLS]/[SEP] included (set by the planner).</summary>
+    public int TokenCount { get; internal set; }
+
     /// <summary>Whether the model-input tokens go back with the result.</summary>
     public bool ShowTokens { get; init; }
 

@@ -50,6 +50,12 @@ public sealed class EncodingPipeline
     /// <summary>Batches for the workers; completes after <see cref="CompleteAsync"/> once all work is planned.</summary>
     public ChannelReader<InferenceBatch> Batches => _batches.Reader;
 
+    /// <summary>Tokenized sentences waiting for a batch (read from any thread: a gauge, not an exact count).</summary>
+    public int WaitingSentences => _planner.Waiting;
+
+    /// <summary>Accepted jobs not yet tokenized.</summary>
+    public int QueuedRequests => _jobs.Reader.Count + _priorityJobs.Reader.Count;
+
     /// <summary>Queues a job; false when the queue is full or closed (the caller answers "busy").</summary>
     public bool TrySubmit(EncodeJob job) =>
         (job.Count <= _priorityBatchSize ? _priorityJobs : _jobs).Writer.TryWrite(job);

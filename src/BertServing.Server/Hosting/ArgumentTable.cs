@@ -51,6 +51,8 @@ static class ArgumentTable
             ("max_batch_tokens", o.MaxBatchTokens),
             ("max_request_sentences", o.MaxRequestSentences),
             ("max_queued_requests", o.MaxQueuedRequests),
+            ("http_api_key", o.HttpApiKey is null ? null : "(set)"),
+            ("http_max_body", o.HttpMaxBody),
         };
         return string.Join(Environment.NewLine, rows.Select(r => string.Create(CultureInfo.InvariantCulture, $"{r.Name,20} = {Text(r.Value)}")));
     }

@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using BertServing.Client.Protocol;
+using BertServing.Server.Http;
 using BertServing.Server.Models;
 using BertServing.Server.Options;
+using BertServing.Server.Telemetry;
 using BertServing.Server.Transport;
 using Microsoft.Extensions.Logging;
 using NetMQ;
@@ -16,12 +18,14 @@ public sealed class BertServer
 {
     readonly EncodingEngine _engine;
     readonly ZmqFrontend _frontend;
+    readonly HttpFrontend? _http;
     readonly ILogger _logger;
 
-    BertServer(EncodingEngine engine, ZmqFrontend frontend, ILogger logger)
+    BertServer(EncodingEngine engine, ZmqFrontend frontend, HttpFrontend? http, ILogger logger)
     {
         _engine = engine;
         _frontend = frontend;
+        _http = http;
         _logger = logger;
     }
 
@@ -36,7 +40,18 @@ public sealed class BertServer
     {
         var logger = loggers.CreateLogger("BertServing.Server");
         var clock = Stopwatch.StartNew();
-        var engine = EncodingEngine.Start(options, logger);
+        // HTTP binds first so health checks answer while the model loads; its encode routes wait for Attach.
+        var http = options.HttpPort is null ? null : HttpFrontend.Start(options, logger);
+        EncodingEngine engine;
+        try
+        {
+            engine = EncodingEngine.Start(options, logger);
+        }
+        catch
+        {
+            http?.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            throw;
+        }
         var info = new ServerInfo
         {
             ServerVersion = ServerVersion.Current,
@@ -47,21 +62,25 @@ public sealed class BertServer
             DoLowerCase = engine.Settings.DoLowerCase,
             MaxSentencesPerRequest = options.MaxRequestSentences,
         };
+        var status = new ServerStatus(ConfigReport.Create(options, engine, options.Port, options.PortOut),
+            () => (engine.Pipeline.WaitingSentences, engine.Pipeline.QueuedRequests));
         ZmqFrontend frontend;
         try
         {
-            var context = new FrontendContext(info, ConfigReport.Create(options, engine, options.Port, options.PortOut), options.ShowTokensToClient, terminate ?? (() => { }));
+            var context = new FrontendContext(info, status, options.ShowTokensToClient, terminate ?? (() => { }));
             frontend = new ZmqFrontend(options.Port, options.PortOut, engine.Pipeline, context, logger);
         }
         catch (NetMQException e)
         {
             engine.StopAsync().GetAwaiter().GetResult();
+            http?.DisposeAsync().AsTask().GetAwaiter().GetResult();
             throw new StartupException($"Cannot bind tcp://*:{options.Port} and tcp://*:{options.PortOut}: {e.Message}. Is another server using -port/-port_out? Choose free ports.", e);
         }
         frontend.Start();
+        http?.Attach(new HttpBackend(engine.Pipeline, status, info, engine.Vocabulary, engine.Settings.Pooling == PoolingStrategy.None));
         logger.LogInformation("All set, ready to serve requests: tcp://*:{Port} (requests), tcp://*:{PortOut} (results); started in {Seconds:0.0} s",
             options.Port, options.PortOut, clock.Elapsed.TotalSeconds);
-        return new BertServer(engine, frontend, logger) { Info = info };
+        return new BertServer(engine, frontend, http, logger) { Info = info };
     }
 
     /// <summary>Stops taking requests, finishes every accepted one, sends the replies, then releases the model.</summary>
@@ -69,8 +88,13 @@ public sealed class BertServer
     {
         _logger.LogInformation("Shutting down: finishing accepted requests");
         _frontend.StopReceiving();
+        // Kestrel waits for the HTTP requests in flight, which need the engine: stop it before the engine.
+        if (_http is not null)
+            await _http.StopAsync().ConfigureAwait(false);
         await _engine.StopAsync().ConfigureAwait(false);
         _frontend.Dispose();
+        if (_http is not null)
+            await _http.DisposeAsync().ConfigureAwait(false);
         NetMQConfig.Cleanup(block: false);
         _logger.LogInformation("Stopped");
     }

@@ -42,8 +42,8 @@ static class CommandLine
     // Serving
     public static readonly Option<int> Port = Flag("port", "Port for requests (PULL).", Defaults.Port, true);
     public static readonly Option<int> PortOut = Flag("port_out", "Port for results (PUB).", Defaults.PortOut, true);
-    public static readonly Option<int?> HttpPort = Flag<int?>("http_port", "HTTP port (not served yet: see README).");
-    public static readonly Option<int> HttpMaxConnect = Flag("http_max_connect", "Max concurrent HTTP connections.", Defaults.HttpMaxConnect, true);
+    public static readonly Option<int?> HttpPort = Flag<int?>("http_port", "HTTP port: bas's /encode and /status routes, OpenAI's /v1/embeddings, /health, /ready, /metrics and a dashboard at /.");
+    public static readonly Option<int> HttpMaxConnect = Flag("http_max_connect", "HTTP encode requests computed at once; more wait, then get 429.", Defaults.HttpMaxConnect, true);
     public static readonly Option<string> Cors = Flag("cors", "HTTP Access-Control-Allow-Origin.", Defaults.Cors, true);
     public static readonly Option<int> NumWorker = Flag("num_worker", "Inference workers running batches concurrently.", Defaults.NumWorker, true);
     public static readonly Option<int> MaxBatchSize = Flag("max_batch_size", "Max sentences per inference batch; bigger requests are split.", Defaults.MaxBatchSize, true);
@@ -59,6 +59,8 @@ static class CommandLine
     // Ours, beyond bert-as-service
     public static readonly Option<int> MaxBatchTokens = Flag("max_batch_tokens", "Max padded tokens (longest x count) per inference batch.", Defaults.MaxBatchTokens, true);
     public static readonly Option<int> MaxRequestSentences = Flag("max_request_sentences", "Max sentences in one request.", Defaults.MaxRequestSentences, true);
+    public static readonly Option<string?> HttpApiKey = Flag<string?>("http_api_key", "Require 'Authorization: Bearer KEY' on the HTTP encode routes.");
+    public static readonly Option<long> HttpMaxBody = Flag("http_max_body", "Largest HTTP request body, bytes.", Defaults.HttpMaxBody, true);
     public static readonly Option<int> MaxQueuedRequests = Flag("max_queued_requests", "Requests waiting before new ones are answered 'busy'.", Defaults.MaxQueuedRequests, true);
     public static readonly Option<string?> ExportModel = Flag<string?>("export_model", "Write the built-in model as a plain model folder to this path and exit.");
 
@@ -67,7 +69,7 @@ static class CommandLine
         ModelDir, TunedModelDir, CkptName, ConfigName, GraphTmpDir,
         MaxSeqLen, CasedTokenization, PoolingLayer, Pooling, MaskClsSep, NoSpecialToken, ShowTokensToClient, NoPositionEmbeddings, FixedEmbedLength,
         Port, PortOut, HttpPort, HttpMaxConnect, Cors, NumWorker, MaxBatchSize, PriorityBatchSize, Cpu, Xla, Fp16, GpuMemoryFraction, DeviceMap, PrefetchSize,
-        Verbose, MaxBatchTokens, MaxRequestSentences, MaxQueuedRequests, ExportModel,
+        Verbose, MaxBatchTokens, MaxRequestSentences, MaxQueuedRequests, HttpApiKey, HttpMaxBody, ExportModel,
     ];
 
     /// <summary>The root command with every flag; bert-as-service's <c>-help</c> and <c>-version</c> spellings added.</summary>
@@ -123,6 +125,8 @@ static class CommandLine
             MaxBatchTokens = parse.GetValue(MaxBatchTokens),
             MaxRequestSentences = parse.GetValue(MaxRequestSentences),
             MaxQueuedRequests = parse.GetValue(MaxQueuedRequests),
+            HttpApiKey = parse.GetValue(HttpApiKey),
+            HttpMaxBody = parse.GetValue(HttpMaxBody),
         };
         if (parse.GetResult(DeviceMap) is not null && parse.GetValue(DeviceMap) is { } devices)
             options.DeviceMap = devices;

@@ -54,6 +54,8 @@ static class ConfigReport
             ["max_batch_tokens"] = o.MaxBatchTokens,
             ["max_request_sentences"] = o.MaxRequestSentences,
             ["max_queued_requests"] = o.MaxQueuedRequests,
+            ["http_api_key"] = o.HttpApiKey is null ? null : "(set)",
+            ["http_max_body"] = o.HttpMaxBody,
             // bert-as-service's process description, mapped onto ours: one process, in-process queues instead of ipc sockets.
             ["num_process"] = 1,
             ["ventilator -> worker"] = new[] { "inproc:pipeline" },

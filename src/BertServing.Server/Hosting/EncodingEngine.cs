@@ -1,3 +1,4 @@
+using BertServing.Server.Telemetry;
 using System.Diagnostics;
 using System.Globalization;
 using BertServing.Server.Batching;
@@ -32,6 +33,9 @@ public sealed class EncodingEngine
 
     /// <summary>Where fronts submit jobs.</summary>
     public EncodingPipeline Pipeline { get; }
+
+    /// <summary>The model's vocabulary (token ids given by callers are looked up in it).</summary>
+    public required Vocabulary Vocabulary { get; init; }
 
     /// <summary>The model's name.</summary>
     public required string ModelName { get; init; }
@@ -111,6 +115,7 @@ public sealed class EncodingEngine
         var threads = new InferenceWorkers(workers, logger);
         pipeline.Start();
         threads.Start(pipeline.Batches);
+        ServerMetrics.ObserveQueueDepth(() => (pipeline.WaitingSentences, pipeline.QueuedRequests));
         logger.LogInformation("Model {Model} on {Device}: hidden {Hidden}, output {Shape}, max_seq_len {MaxSeqLen}, pooling {Pooling} of layer(s) [{Layers}], lower-case {LowerCase}, {Workers} worker(s)",
             spec.Name, devices, signature.HiddenSize, tokenRows ? $"[N, T, {dimension}]" : $"[N, {dimension}]",
             settings.MaxSeqLen?.ToString(CultureInfo.InvariantCulture) ?? "NONE", settings.Pooling.ToName(),
@@ -118,6 +123,7 @@ public sealed class EncodingEngine
         return new EncodingEngine(sessions, workers, threads, pipeline)
         {
             ModelName = spec.Name,
+            Vocabulary = vocabulary,
             Settings = settings,
             Dimension = dimension,
             Devices = devices,
@@ -185,8 +191,6 @@ public sealed class EncodingEngine
         // Flags that cannot mean in ONNX Runtime what they meant in TensorFlow are said so, never silently dropped.
         if (options.Xla)
             logger.LogWarning("-xla is TensorFlow's JIT and has no ONNX Runtime equivalent; the graph is always optimized at ORT_ENABLE_ALL instead");
-        if (options.HttpPort is { } http)
-            logger.LogWarning("-http_port {Port}: the HTTP front is not available in this version; serving ZeroMQ only", http);
         if (options.FixedEmbedLength && !(settings.MaxSeqLen is null && settings.Pooling == PoolingStrategy.None))
             logger.LogWarning("-fixed_embed_length applies only with -max_seq_len NONE and -pooling_strategy NONE; it has no effect here");
         if (settings.Pooling == PoolingStrategy.ClsPooled && options.PoolingLayerExplicit)
@@ -208,7 +212,7 @@ public sealed class EncodingEngine
         ];
         foreach (var worker in workers)
             foreach (var texts in shapes)
-                foreach (var batch in planner.Plan([new EncodeJob(texts.Length, _ => { }) { Texts = texts }]))
+                foreach (var batch in planner.Plan([new EncodeJob(texts.Length, _ => { }) { Texts = texts, Unmetered = true }]))
                     worker.Run(batch);
         logger.LogDebug("Warm-up took {Milliseconds} ms", clock.ElapsedMilliseconds);
     }

@@ -1,6 +1,8 @@
+using System.Diagnostics;
 using BertServing.Server.Batching;
 using BertServing.Server.Options;
 using BertServing.Server.Pooling;
+using BertServing.Server.Telemetry;
 using Microsoft.ML.OnnxRuntime;
 
 namespace BertServing.Server.Inference;
@@ -88,7 +90,13 @@ public sealed class EncoderWorker : IDisposable
             }
         }
 
+        var metered = !sentences[0].Job.Unmetered;
+        if (metered)
+            ServerMetrics.BatchStarting(count, length, FirstBatchOfJobs(sentences));
+        var started = Stopwatch.GetTimestamp();
         RunModel(count, length);
+        if (metered)
+            ServerMetrics.Inference(Stopwatch.GetElapsedTime(started));
 
         _rowsPerJob.Clear();
         if (_signature.Pooled)
@@ -112,6 +120,14 @@ public sealed class EncoderWorker : IDisposable
             _rowsPerJob[sentence.Job] = _rowsPerJob.GetValueOrDefault(sentence.Job) + 1;
         foreach (var (job, rows) in _rowsPerJob)
             job.RowsDone(rows);
+    }
+
+    /// <summary>When each job whose first batch this is was accepted: its queue time ends now.</summary>
+    static IEnumerable<long> FirstBatchOfJobs(TokenizedSentence[] sentences)
+    {
+        foreach (var sentence in sentences)
+            if (Volatile.Read(ref sentence.Job.QueueTimeRecorded) == 0 && Interlocked.Exchange(ref sentence.Job.QueueTimeRecorded, 1) == 0)
+                yield return sentence.Job.AcceptedAt;
     }
 
     /// <summary>The token states with the chosen layers side by side per token, as bert-as-service concatenates them.</summary>

@@ -63,11 +63,22 @@ public sealed class ServerOptions
     /// <summary><c>-http_port</c>: HTTP front port. Defaults to none (no HTTP).</summary>
     public int? HttpPort { get; set; }
 
-    /// <summary><c>-http_max_connect</c>: most concurrent HTTP connections. Defaults to 10.</summary>
+    /// <summary><c>-http_max_connect</c>: encode requests the HTTP front computes at once (bas: its client pool's size);
+    /// up to <see cref="HttpQueuePerConnect"/> times as many more wait for a slot, and beyond that get 429. Defaults to 10.</summary>
     public int HttpMaxConnect { get; set; } = 10;
 
-    /// <summary><c>-cors</c>: the HTTP Access-Control-Allow-Origin. Defaults to <c>*</c>.</summary>
+    /// <summary>Waiting HTTP encode requests allowed per <see cref="HttpMaxConnect"/> slot.</summary>
+    public const int HttpQueuePerConnect = 16;
+
+    /// <summary><c>-cors</c>: the HTTP Access-Control-Allow-Origin: <c>*</c> or comma-separated origins. Defaults to <c>*</c>.</summary>
     public string Cors { get; set; } = "*";
+
+    /// <summary><c>-http_api_key</c> (ours): when set, the HTTP encode routes require <c>Authorization: Bearer KEY</c>;
+    /// health, readiness, metrics and the dashboard stay public. Defaults to none (open).</summary>
+    public string? HttpApiKey { get; set; }
+
+    /// <summary><c>-http_max_body</c> (ours): largest HTTP request body in bytes; bigger ones get 413. Defaults to 16 MiB.</summary>
+    public long HttpMaxBody { get; set; } = 16L << 20;
 
     /// <summary><c>-priority_batch_size</c>: requests of at most this many sentences jump ahead of bigger ones. Defaults to 16.</summary>
     public int PriorityBatchSize { get; set; } = 16;
@@ -153,6 +164,9 @@ public sealed class ServerOptions
         if (HttpPort is { } http && !IsPort(http)) return $"-http_port must be 1-65535, got {http}.";
         if (HttpPort is { } h && (h == Port || h == PortOut)) return $"-http_port {h} collides with -port/-port_out.";
         if (HttpMaxConnect < 1) return $"-http_max_connect must be at least 1, got {HttpMaxConnect}.";
+        if (HttpMaxBody < 1024) return $"-http_max_body must be at least 1024 bytes, got {HttpMaxBody}.";
+        if (HttpApiKey is { } key && string.IsNullOrWhiteSpace(key)) return "-http_api_key must not be empty or whitespace.";
+        if (string.IsNullOrWhiteSpace(Cors)) return "-cors must be * or a comma-separated list of origins.";
         if (TunedModelDir is not null && !Directory.Exists(TunedModelDir)) return $"-tuned_model_dir {TunedModelDir} does not exist.";
         if (ModelDir is not null && !Directory.Exists(ModelDir)) return $"-model_dir {ModelDir} does not exist.";
         return null;

@@ -1,14 +1,14 @@
 using System.Diagnostics;
 
-namespace BertServing.Server.Transport;
+namespace BertServing.Server.Telemetry;
 
 /// <summary>
 /// bert-as-service's <c>SHOW_STATUS</c> statistics: request and sentence counts, clients (active = a data request in
 /// the last 180 s), and min/max/avg of requests per client, sentences per request, the interval between the last
 /// requests and its inverse, the request rate; intervals over the last 200 requests, clients capped at 500 (LRU).
 /// </summary>
-/// <remarks>Not thread-safe: the poller thread updates and reads it.</remarks>
-sealed class RequestStatistics
+/// <remarks>Thread-safe: every front records into one instance, so the numbers cover ZeroMQ and HTTP alike.</remarks>
+public sealed class RequestStatistics
 {
     const int MaxClients = 500;
     const int Intervals = 200;
@@ -23,9 +23,20 @@ sealed class RequestStatistics
     long _sequences;
     long _lastRequest = Stopwatch.GetTimestamp();
     long _tick;
+    long _expired;
+    readonly Lock _lock = new();
+
+    /// <summary>Counts a request that expired before it was computed (ours: <c>num_expired_request</c>).</summary>
+    public void RecordExpired() => Interlocked.Increment(ref _expired);
 
     /// <summary>Counts a request from <paramref name="client"/>: a data request of <paramref name="sentences"/>, or a system one.</summary>
     public void Record(string client, bool isData, int sentences)
+    {
+        lock (_lock)
+            RecordLocked(client, isData, sentences);
+    }
+
+    void RecordLocked(string client, bool isData, int sentences)
     {
         var now = Stopwatch.GetTimestamp();
         if (!_clients.TryGetValue(client, out var entry))
@@ -57,6 +68,12 @@ sealed class RequestStatistics
     /// <summary>The statistics under bert-as-service's key names.</summary>
     public Dictionary<string, object> Snapshot()
     {
+        lock (_lock)
+            return SnapshotLocked();
+    }
+
+    Dictionary<string, object> SnapshotLocked()
+    {
         var now = Stopwatch.GetTimestamp();
         var values = new Dictionary<string, object>
         {
@@ -65,6 +82,7 @@ sealed class RequestStatistics
             ["num_sys_request"] = _systemRequests,
             ["num_total_request"] = _dataRequests + _systemRequests,
             ["num_total_client"] = _totalClients,
+            ["num_expired_request"] = Interlocked.Read(ref _expired),
             ["num_active_client"] = _clients.Values.Count(c => c.LastActive != 0 && Stopwatch.GetElapsedTime(c.LastActive, now) < ActiveWindow),
         };
         Add(values, "request_per_client", [.. _clients.Values.Select(c => (double)c.Requests)]);

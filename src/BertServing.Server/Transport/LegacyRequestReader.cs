@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using BertServing.Server.Input;
 using NetMQ;
 using ErrorCode = BertServing.Client.Protocol.ErrorCode;
 
@@ -59,54 +60,11 @@ static class LegacyRequestReader
         using (document)
         {
             var root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Array)
-                return Refuse(ErrorCode.BadRequest, $"msg must be a JSON list of strings or of lists of strings, got a {root.ValueKind}.");
-            var count = root.GetArrayLength();
-            if (count == 0)
-                return Refuse(ErrorCode.BadRequest, "msg is an empty list; send at least one sentence.");
-            if (count > maxSentences)
-                return Refuse(ErrorCode.TooLarge, $"The request has {count} sentences; the limit is {maxSentences} (-max_request_sentences). Split it.");
-            if (count != declared)
+            if (root.ValueKind == JsonValueKind.Array && root.GetArrayLength() is var count and > 0 && count <= maxSentences && count != declared)
                 return Refuse(ErrorCode.BadRequest, $"msg_len says {declared} but msg holds {count} sentences.");
-            return root[0].ValueKind == JsonValueKind.Array ? ReadTokenized(root, requestId) : ReadTexts(root, requestId);
+            var sentences = JsonSentences.Read(root, "msg", maxSentences);
+            return new(LegacyCommand.Encode, requestId, sentences.Texts, sentences.Tokenized, sentences.Error, sentences.Message);
         }
-    }
-
-    static Outcome ReadTexts(JsonElement root, byte[] requestId)
-    {
-        var texts = new string[root.GetArrayLength()];
-        var i = 0;
-        foreach (var element in root.EnumerateArray())
-        {
-            if (element.ValueKind != JsonValueKind.String)
-                return new(LegacyCommand.Encode, requestId, null, null, ErrorCode.BadRequest, $"Element {i} is a {element.ValueKind}; all elements must be strings (or all lists of strings).");
-            var text = element.GetString()!;
-            if (string.IsNullOrWhiteSpace(text))
-                return new(LegacyCommand.Encode, requestId, null, null, ErrorCode.BadRequest, $"Element {i} is empty or whitespace.");
-            texts[i++] = text;
-        }
-        return new(LegacyCommand.Encode, requestId, texts, null, ErrorCode.None, null);
-    }
-
-    static Outcome ReadTokenized(JsonElement root, byte[] requestId)
-    {
-        var sentences = new IReadOnlyList<string>[root.GetArrayLength()];
-        var i = 0;
-        foreach (var element in root.EnumerateArray())
-        {
-            if (element.ValueKind != JsonValueKind.Array || element.GetArrayLength() == 0)
-                return new(LegacyCommand.Encode, requestId, null, null, ErrorCode.BadRequest, $"Element {i} is not a non-empty list of strings; pre-tokenized input is a list of lists of strings.");
-            var tokens = new string[element.GetArrayLength()];
-            var j = 0;
-            foreach (var token in element.EnumerateArray())
-            {
-                if (token.ValueKind != JsonValueKind.String || string.IsNullOrWhiteSpace(token.GetString()))
-                    return new(LegacyCommand.Encode, requestId, null, null, ErrorCode.BadRequest, $"Token {j} of element {i} is not a non-empty string.");
-                tokens[j++] = token.GetString()!;
-            }
-            sentences[i++] = tokens;
-        }
-        return new(LegacyCommand.Encode, requestId, null, sentences, ErrorCode.None, null);
     }
 
     static bool IsDecimal(ReadOnlySpan<byte> bytes)

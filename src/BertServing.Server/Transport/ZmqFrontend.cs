@@ -1,5 +1,7 @@
+using System.Diagnostics;
 using BertServing.Client.Protocol;
 using BertServing.Server.Batching;
+using BertServing.Server.Telemetry;
 using Microsoft.Extensions.Logging;
 using NetMQ;
 using NetMQ.Sockets;
@@ -9,10 +11,10 @@ namespace BertServing.Server.Transport;
 
 /// <summary>What the ZeroMQ front needs from the rest of the server, besides the pipeline.</summary>
 /// <param name="Info">The native hello answer.</param>
-/// <param name="Config">bert-as-service's SHOW_CONFIG dictionary, built when asked (it carries the current time).</param>
+/// <param name="Status">bert-as-service's SHOW_CONFIG/SHOW_STATUS reports, and the statistics every front records into.</param>
 /// <param name="ShowTokensToClient">Send tokens with every bert-serving-client reply (<c>-show_tokens_to_client</c>).</param>
 /// <param name="Terminate">Asks the host to stop (bert-serving-client's TERMINATION).</param>
-public sealed record FrontendContext(ServerInfo Info, Func<Dictionary<string, object?>> Config, bool ShowTokensToClient, Action Terminate);
+public sealed record FrontendContext(ServerInfo Info, ServerStatus Status, bool ShowTokensToClient, Action Terminate);
 
 /// <summary>
 /// The ZeroMQ front: PULL on <c>-port</c> for requests and XPUB on <c>-port_out</c> for results, which clients see as
@@ -23,6 +25,8 @@ public sealed record FrontendContext(ServerInfo Info, Func<Dictionary<string, ob
 /// </summary>
 public sealed class ZmqFrontend : IDisposable
 {
+    const string Front = "zmq", NativeRoute = "native", LegacyRoute = "bert-serving-client", Ok = "ok";
+
     readonly EncodingPipeline _pipeline;
     readonly FrontendContext _context;
     readonly ILogger _logger;
@@ -33,9 +37,7 @@ public sealed class ZmqFrontend : IDisposable
     readonly NetMQTimer _expiry = new(TimeSpan.FromMilliseconds(25));
     readonly NetMQPoller _poller;
     readonly SubscriptionGate _gate;
-    readonly RequestStatistics _statistics = new();
     bool _receiving = true;
-    long _expired; // written by worker threads, read by the poller
 
     /// <summary>Binds both ports (throws <see cref="NetMQException"/> when taken); <see cref="Start"/> begins serving.</summary>
     public ZmqFrontend(int port, int portOut, EncodingPipeline pipeline, FrontendContext context, ILogger logger)
@@ -130,8 +132,9 @@ public sealed class ZmqFrontend : IDisposable
         var client = SubscriptionGate.Printable(identity);
         if (outcome.Request is not { } request)
         {
-            _statistics.Record(client, isData: false, 0);
+            _context.Status.Statistics.Record(client, isData: false, 0);
             _logger.LogDebug("Refused request {RequestId} from {Client}: {Error} {Message}", outcome.RequestId, client, outcome.Error, outcome.Message);
+            ServerMetrics.Request(Front, NativeRoute, outcome.Error.ToString());
             Publish(identity, ReplyFrames.Error(identity, outcome.RequestId, outcome.Error, outcome.Message!));
             return;
         }
@@ -143,15 +146,16 @@ public sealed class ZmqFrontend : IDisposable
                 return;
             case RequestKind.ShowConfig:
             case RequestKind.ShowStatus:
-                _statistics.Record(client, isData: false, 0);
-                Publish(identity, ReplyFrames.Json(identity, id, Report(request.Kind == RequestKind.ShowStatus)));
+                _context.Status.Statistics.Record(client, isData: false, 0);
+                ServerMetrics.Request(Front, NativeRoute, Ok);
+                Publish(identity, ReplyFrames.Json(identity, id, _context.Status.Report(request.Kind == RequestKind.ShowStatus)));
                 return;
         }
         var count = request.Texts?.Count ?? request.Tokenized!.Count;
-        _statistics.Record(client, isData: true, count);
+        _context.Status.Statistics.Record(client, isData: true, count);
         var job = new EncodeJob(count, finished =>
         {
-            CountExpired(finished);
+            Count(NativeRoute, finished);
             _outbox.Enqueue((identity, finished.Error == ErrorCode.None
                 ? ReplyFrames.Embeddings(identity, id, finished)
                 : ReplyFrames.Error(identity, id, finished.Error, finished.ErrorMessage!)));
@@ -163,7 +167,10 @@ public sealed class ZmqFrontend : IDisposable
             Deadline = request.TimeoutMs > 0 ? Environment.TickCount64 + request.TimeoutMs : 0,
         };
         if (!_pipeline.TrySubmit(job))
+        {
+            ServerMetrics.Request(Front, NativeRoute, nameof(ErrorCode.Busy));
             Publish(identity, ReplyFrames.Error(identity, id, ErrorCode.Busy, "The server's queue is full; retry later."));
+        }
     }
 
     void HandleLegacy(byte[] identity, NetMQMessage message)
@@ -173,8 +180,9 @@ public sealed class ZmqFrontend : IDisposable
         var id = outcome.RequestId;
         if (outcome.Error != ErrorCode.None)
         {
-            _statistics.Record(client, isData: false, 0);
+            _context.Status.Statistics.Record(client, isData: false, 0);
             _logger.LogDebug("Refused a bert-serving-client request from {Client}: {Error} {Message}", client, outcome.Error, outcome.Message);
+            ServerMetrics.Request(Front, LegacyRoute, outcome.Error.ToString());
             Publish(identity, LegacyReplyFrames.Error(identity, id, outcome.Error, outcome.Message!));
             return;
         }
@@ -182,8 +190,9 @@ public sealed class ZmqFrontend : IDisposable
         {
             case LegacyCommand.ShowConfig:
             case LegacyCommand.ShowStatus:
-                _statistics.Record(client, isData: false, 0);
-                var report = LegacyReplyFrames.Json(identity, id, Report(outcome.Command == LegacyCommand.ShowStatus));
+                _context.Status.Statistics.Record(client, isData: false, 0);
+                ServerMetrics.Request(Front, LegacyRoute, Ok);
+                var report = LegacyReplyFrames.Json(identity, id, _context.Status.Report(outcome.Command == LegacyCommand.ShowStatus));
                 // bert-serving-client asks for the config as it connects; with a shared identity the subscriber we
                 // know of may be another client's, so wait as bas does (an unsubscribed identity is held anyway).
                 if (_gate.IsSubscribed(identity))
@@ -197,35 +206,33 @@ public sealed class ZmqFrontend : IDisposable
                 return;
         }
         var count = outcome.Texts?.Count ?? outcome.Tokenized!.Count;
-        _statistics.Record(client, isData: true, count);
-        var job = new EncodeJob(count, finished => _outbox.Enqueue((identity, finished.Error == ErrorCode.None
-            ? LegacyReplyFrames.Embeddings(identity, id, finished)
-            : LegacyReplyFrames.Error(identity, id, finished.Error, finished.ErrorMessage!))))
+        _context.Status.Statistics.Record(client, isData: true, count);
+        var job = new EncodeJob(count, finished =>
+        {
+            Count(LegacyRoute, finished);
+            _outbox.Enqueue((identity, finished.Error == ErrorCode.None
+                ? LegacyReplyFrames.Embeddings(identity, id, finished)
+                : LegacyReplyFrames.Error(identity, id, finished.Error, finished.ErrorMessage!)));
+        })
         {
             Texts = outcome.Texts,
             Tokenized = outcome.Tokenized,
             ShowTokens = _context.ShowTokensToClient,
         };
         if (!_pipeline.TrySubmit(job))
-            Publish(identity, LegacyReplyFrames.Error(identity, id, ErrorCode.Busy, "The server's queue is full; retry later."));
-    }
-
-    Dictionary<string, object?> Report(bool withStatistics)
-    {
-        var report = _context.Config();
-        if (withStatistics)
         {
-            var statistics = _statistics.Snapshot();
-            statistics["num_expired_request"] = Interlocked.Read(ref _expired);
-            report["statistic"] = statistics;
+            ServerMetrics.Request(Front, LegacyRoute, nameof(ErrorCode.Busy));
+            Publish(identity, LegacyReplyFrames.Error(identity, id, ErrorCode.Busy, "The server's queue is full; retry later."));
         }
-        return report;
     }
 
-    void CountExpired(EncodeJob finished)
+    void Count(string route, EncodeJob finished)
     {
         if (finished.Error == ErrorCode.Expired)
-            Interlocked.Increment(ref _expired);
+            _context.Status.Statistics.RecordExpired();
+        else if (finished.Error == ErrorCode.None)
+            _context.Status.Answered(Stopwatch.GetElapsedTime(finished.AcceptedAt));
+        ServerMetrics.Request(Front, route, finished.Error == ErrorCode.None ? Ok : finished.Error.ToString());
     }
 
     void Publish(byte[] identity, NetMQMessage reply)
