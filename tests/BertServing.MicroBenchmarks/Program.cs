@@ -11,4 +11,4 @@ using BenchmarkDotNet.Toolchains.InProcess.Emit;
 // ONNX Runtime for every benchmark, and its output folder lacks the models/ copy the tokenizer benchmarks load.
 // As a mutator the toolchain applies to whatever job the command line picks (--job Dry, Short, ...).
 var config = DefaultConfig.Instance.AddJob(Job.Default.WithToolchain(InProcessEmitToolchain.Instance).AsMutator());
-BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, config);
+BenchmarkSwitcher.FromAssembly(typeof(BertServing.MicroBenchmarks.Inputs).Assembly).Run(args, config);
