@@ -66,7 +66,7 @@ public sealed partial class BertClient : IDisposable, IAsyncDisposable
         Timeout = options.Timeout;
         Identity = options.Identity ?? Guid.NewGuid().ToString();
         _endpoints = $"tcp://{options.Ip}:{options.Port} (requests) and tcp://{options.Ip}:{options.PortOut} (results)";
-        _connection = new ClientConnection(options.Ip, options.Port, options.PortOut, Encoding.UTF8.GetBytes(Identity));
+        _connection = new ClientConnection(options.Ip, options.Port, options.PortOut, Encoding.UTF8.GetBytes(Identity), options.CurveServerKey);
     }
 
     /// <summary>This library's version, compared with the server's when <see cref="BertClientOptions.CheckVersion"/> is set.</summary>

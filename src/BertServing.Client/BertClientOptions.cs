@@ -39,6 +39,13 @@ public sealed class BertClientOptions
     /// <summary>Turn every check above off. Defaults to false.</summary>
     public bool IgnoreAllChecks { get; set; }
 
+    /// <summary>
+    /// The server's CurveZMQ public key (40 Z85 characters, printed by <c>bertserving-start -curve_keygen</c>) for a
+    /// server started with <c>-curve_key_file</c>: requests and replies are then encrypted, and only clients that
+    /// know this key can talk to the server. Null (the default) for plain TCP.
+    /// </summary>
+    public string? CurveServerKey { get; set; }
+
     /// <summary>The first problem with these options, or null when they are usable.</summary>
     public string? Validate()
     {
@@ -47,6 +54,7 @@ public sealed class BertClientOptions
         if (PortOut is < 1 or > 65535) return $"PortOut must be 1-65535, got {PortOut}.";
         if (Timeout != System.Threading.Timeout.InfiniteTimeSpan && Timeout <= TimeSpan.Zero) return "Timeout must be positive or Timeout.InfiniteTimeSpan.";
         if (Identity is not null && string.IsNullOrWhiteSpace(Identity)) return "Identity must not be empty.";
+        if (CurveServerKey is not null && CurveServerKey.Length != 40) return $"CurveServerKey must be the server's 40-character Z85 public key, got {CurveServerKey.Length} characters.";
         return null;
     }
 }

@@ -20,6 +20,19 @@ error ??= options.Validate();
 if (error is not null)
     return Fail(2, error);
 
+if (parse.GetValue(BertServing.Server.Hosting.CommandLine.CurveKeygen) is { } keyFile)
+{
+    try
+    {
+        Console.WriteLine(CurveKeys.Generate(keyFile));
+        return 0;
+    }
+    catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+    {
+        return Fail(1, $"Cannot write the key pair to {keyFile}: {e.Message}");
+    }
+}
+
 if (parse.GetValue(BertServing.Server.Hosting.CommandLine.ExportModel) is { } exportDir)
 {
     try

@@ -127,7 +127,7 @@ def main():
     dll = sys.argv[1]
     port, port_out = free_port(), free_port()
     server = subprocess.Popen(
-        ["dotnet", dll, "-cpu", "-port", str(port), "-port_out", str(port_out), "-show_tokens_to_client"],
+        ["dotnet", dll, "-cpu", "-port", str(port), "-port_out", str(port_out), "-show_tokens_to_client", "-enable_termination"],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     log = []
 

@@ -21,11 +21,23 @@ sealed class ClientConnection : IDisposable
     readonly ConcurrentDictionary<long, TaskCompletionSource<ReceivedReply>> _pending = new();
     int _disposed;
 
-    public ClientConnection(string ip, int port, int portOut, byte[] identity)
+    public ClientConnection(string ip, int port, int portOut, byte[] identity, string? curveServerKey = null)
     {
         _identity = identity;
         _push = new PushSocket();
         _sub = new SubscriberSocket();
+        if (curveServerKey is not null)
+        {
+            // CurveZMQ: both connections encrypted to the server's key. The server cannot check client keys (NetMQ has
+            // no ZAP), so a fresh key pair per client is as good as a stored one.
+            var server = NetMQCertificate.FromPublicKey(curveServerKey);
+            var mine = new NetMQCertificate();
+            foreach (var socket in new NetMQSocket[] { _push, _sub })
+            {
+                socket.Options.CurveServerCertificate = server;
+                socket.Options.CurveCertificate = mine;
+            }
+        }
         // Linger 0: a disposed client must not keep the process alive flushing requests nobody will read.
         _push.Options.Linger = TimeSpan.Zero;
         _sub.Options.Linger = TimeSpan.Zero;

@@ -14,6 +14,7 @@ namespace BertServing.Server.Batching;
 /// <remarks>Not thread-safe: one planner thread owns it.</remarks>
 public sealed class BatchPlanner
 {
+    readonly int _maxSentenceChars;
     readonly WordPieceTokenizer _tokenizer;
     readonly int _tokenLimit;
     readonly int _dimension;
@@ -37,9 +38,11 @@ public sealed class BatchPlanner
     /// <param name="tokenRows">The output is a row per token (<c>NONE</c> pooling), <c>[N, T, D]</c>.</param>
     /// <param name="fixedTokenRows">T for token rows; null means the longest sentence of each request.</param>
     /// <param name="priorityBatchSize">Jobs of at most this many sentences are batched ahead of bigger ones.</param>
+    /// <param name="maxSentenceChars">A sentence longer than this fails its job as too large (<c>-max_sentence_chars</c>).</param>
     public BatchPlanner(WordPieceTokenizer tokenizer, int tokenLimit, int maxBatchSize, int maxBatchTokens, int dimension,
-        bool noSpecialToken = false, bool tokenRows = false, int? fixedTokenRows = null, int priorityBatchSize = 0)
+        bool noSpecialToken = false, bool tokenRows = false, int? fixedTokenRows = null, int priorityBatchSize = 0, int maxSentenceChars = int.MaxValue)
     {
+        _maxSentenceChars = maxSentenceChars;
         _tokenizer = tokenizer;
         _tokenLimit = tokenLimit;
         MaxBatchTokens = Math.Max(maxBatchTokens, tokenLimit);
@@ -64,6 +67,12 @@ public sealed class BatchPlanner
     {
         if (job.AbandonIfExpired(Environment.TickCount64))
             return; // its client stopped waiting while it queued: not even tokenized
+        if (TooLong(job) is { } row)
+        {
+            // Checked here, once for every front: a huge sentence costs tokenizer time only to be cut to max_seq_len.
+            job.Fail(ErrorCode.TooLarge, $"Sentence {row} is longer than {_maxSentenceChars} characters (-max_sentence_chars); shorten or split it.");
+            return;
+        }
         _sentences.Clear();
         try
         {
@@ -76,6 +85,17 @@ public sealed class BatchPlanner
             // pooled is dropped when reached, as the job is finished.
             job.Fail(ErrorCode.Internal, "Tokenization failed: " + e.Message);
         }
+    }
+
+    int? TooLong(EncodeJob job)
+    {
+        for (var row = 0; row < job.Count; row++)
+        {
+            var length = job.Texts is { } texts ? texts[row].Length : job.Tokenized![row].Sum(static t => t.Length + 1);
+            if (length > _maxSentenceChars)
+                return row;
+        }
+        return null;
     }
 
     /// <summary>What is wrong with the waiting sentences' bookkeeping, or null: for tests.</summary>

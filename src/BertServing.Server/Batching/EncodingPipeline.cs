@@ -20,6 +20,8 @@ public sealed class EncodingPipeline
     readonly int _readyBatches;
     readonly int _maxWaitingSentences;
     readonly int _priorityBatchSize;
+    readonly int _maxQueuedSentences;
+    int _queuedSentences;
     Task _planning = Task.CompletedTask;
     Task<bool>? _priorityWait;
     Task<bool>? _normalWait;
@@ -31,8 +33,10 @@ public sealed class EncodingPipeline
     /// <param name="maxQueuedRequests">Jobs waiting, per queue, before <see cref="TrySubmit"/> refuses.</param>
     /// <param name="maxWaitingSentences">Tokenized sentences the planner holds before it leaves big jobs queued.</param>
     /// <param name="priorityBatchSize">Jobs this small or smaller go ahead of bigger ones.</param>
-    public EncodingPipeline(BatchPlanner planner, int readyBatches, int maxQueuedRequests, int maxWaitingSentences, int priorityBatchSize = 0)
+    /// <param name="maxQueuedSentences">Sentences in queued jobs before <see cref="TrySubmit"/> refuses.</param>
+    public EncodingPipeline(BatchPlanner planner, int readyBatches, int maxQueuedRequests, int maxWaitingSentences, int priorityBatchSize = 0, int maxQueuedSentences = int.MaxValue)
     {
+        _maxQueuedSentences = maxQueuedSentences;
         _planner = planner;
         _readyBatches = Math.Max(1, readyBatches);
         _maxWaitingSentences = maxWaitingSentences;
@@ -56,9 +60,29 @@ public sealed class EncodingPipeline
     /// <summary>Accepted jobs not yet tokenized.</summary>
     public int QueuedRequests => _jobs.Reader.Count + _priorityJobs.Reader.Count;
 
-    /// <summary>Queues a job; false when the queue is full or closed (the caller answers "busy").</summary>
-    public bool TrySubmit(EncodeJob job) =>
-        (job.Count <= _priorityBatchSize ? _priorityJobs : _jobs).Writer.TryWrite(job);
+    /// <summary>Sentences in accepted jobs not yet tokenized (bounded by <c>-max_queued_sentences</c>).</summary>
+    public int QueuedSentences => Volatile.Read(ref _queuedSentences);
+
+    /// <summary>Queues a job; false when a queue is full or closed (the caller answers "busy").</summary>
+    public bool TrySubmit(EncodeJob job)
+    {
+        // Counted before the write, so concurrent fronts can never overshoot the bound together.
+        if (Interlocked.Add(ref _queuedSentences, job.Count) > _maxQueuedSentences
+            || !(job.Count <= _priorityBatchSize ? _priorityJobs : _jobs).Writer.TryWrite(job))
+        {
+            Interlocked.Add(ref _queuedSentences, -job.Count);
+            return false;
+        }
+        return true;
+    }
+
+    bool TryTake(ChannelReader<EncodeJob> reader, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out EncodeJob? job)
+    {
+        if (!reader.TryRead(out job))
+            return false;
+        Interlocked.Add(ref _queuedSentences, -job.Count);
+        return true;
+    }
 
     /// <summary>Starts the planner.</summary>
     public void Start() => _planning = Task.Run(PlanLoopAsync);
@@ -79,12 +103,12 @@ public sealed class EncodingPipeline
             {
                 // Tokenize what has arrived first, so the next batch is cut from all of it.
                 var took = false;
-                while (_priorityJobs.Reader.TryRead(out var small))
+                while (TryTake(_priorityJobs.Reader, out var small))
                 {
                     _planner.Add(small);
                     took = true;
                 }
-                while (_planner.Waiting < _maxWaitingSentences && _jobs.Reader.TryRead(out var job))
+                while (_planner.Waiting < _maxWaitingSentences && TryTake(_jobs.Reader, out var job))
                 {
                     _planner.Add(job);
                     took = true;
@@ -123,7 +147,7 @@ public sealed class EncodingPipeline
             foreach (var job in _planner.WaitingJobs.ToList())
                 job.Fail(ErrorCode.Internal, message);
             foreach (var reader in new[] { _priorityJobs.Reader, _jobs.Reader })
-                while (reader.TryRead(out var job))
+                while (TryTake(reader, out var job))
                     job.Fail(ErrorCode.Internal, message);
             throw;
         }

@@ -53,6 +53,12 @@ static class ArgumentTable
             ("max_queued_requests", o.MaxQueuedRequests),
             ("http_api_key", o.HttpApiKey is null ? null : "(set)"),
             ("http_max_body", o.HttpMaxBody),
+            ("max_queued_sentences", o.MaxQueuedSentences),
+            ("max_sentence_chars", o.MaxSentenceChars),
+            ("max_message_bytes", o.MaxMessageBytes),
+            ("curve_key_file", o.CurveKeyFile),
+            ("enable_termination", o.EnableTermination),
+            ("termination_token", o.TerminationToken is null ? null : "(set)"),
         };
         return string.Join(Environment.NewLine, rows.Select(r => string.Create(CultureInfo.InvariantCulture, $"{r.Name,20} = {Text(r.Value)}")));
     }

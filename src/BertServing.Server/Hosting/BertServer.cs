@@ -63,11 +63,12 @@ public sealed class BertServer
             MaxSentencesPerRequest = options.MaxRequestSentences,
         };
         var status = new ServerStatus(ConfigReport.Create(options, engine, options.Port, options.PortOut),
-            () => (engine.Pipeline.WaitingSentences, engine.Pipeline.QueuedRequests));
+            () => (engine.Pipeline.WaitingSentences + engine.Pipeline.QueuedSentences, engine.Pipeline.QueuedRequests));
         ZmqFrontend frontend;
         try
         {
-            var context = new FrontendContext(info, status, options.ShowTokensToClient, terminate ?? (() => { }));
+            var context = new FrontendContext(info, status, options.ShowTokensToClient, terminate ?? (() => { }),
+                new TerminationGuard(options.EnableTermination, options.TerminationToken)) { MaxMessageBytes = options.MaxMessageBytes, Curve = CurveKeys.Load(options.CurveKeyFile) };
             frontend = new ZmqFrontend(options.Port, options.PortOut, engine.Pipeline, context, logger);
         }
         catch (NetMQException e)

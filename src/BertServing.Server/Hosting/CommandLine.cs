@@ -59,6 +59,13 @@ static class CommandLine
     // Ours, beyond bert-as-service
     public static readonly Option<int> MaxBatchTokens = Flag("max_batch_tokens", "Max padded tokens (longest x count) per inference batch.", Defaults.MaxBatchTokens, true);
     public static readonly Option<int> MaxRequestSentences = Flag("max_request_sentences", "Max sentences in one request.", Defaults.MaxRequestSentences, true);
+    public static readonly Option<int> MaxQueuedSentences = Flag("max_queued_sentences", "Sentences waiting, all requests together, before new ones are answered 'busy'.", Defaults.MaxQueuedSentences, true);
+    public static readonly Option<int> MaxSentenceChars = Flag("max_sentence_chars", "Characters in one sentence; longer ones are refused as too large.", Defaults.MaxSentenceChars, true);
+    public static readonly Option<int> MaxMessageBytes = Flag("max_message_bytes", "Bytes in one ZeroMQ request; larger ones are refused as too large.", Defaults.MaxMessageBytes, true);
+    public static readonly Option<string?> CurveKeyFile = Flag<string?>("curve_key_file", "File with the server's CurveZMQ secret key: encrypt ZeroMQ, admit only clients given the public key.");
+    public static readonly Option<string?> CurveKeygen = Flag<string?>("curve_keygen", "Write a new CurveZMQ key pair to FILE (secret) and FILE.pub, print the public key, and exit.");
+    public static readonly Option<bool> EnableTermination = Flag<bool>("enable_termination", "Obey a remote TERMINATION (bertserving-terminate); off by default.");
+    public static readonly Option<string?> TerminationToken = Flag<string?>("termination_token", "TERMINATION must carry this token (bertserving-terminate -token).");
     public static readonly Option<string?> HttpApiKey = Flag<string?>("http_api_key", "Require 'Authorization: Bearer KEY' on the HTTP encode routes.");
     public static readonly Option<long> HttpMaxBody = Flag("http_max_body", "Largest HTTP request body, bytes.", Defaults.HttpMaxBody, true);
     public static readonly Option<int> MaxQueuedRequests = Flag("max_queued_requests", "Requests waiting before new ones are answered 'busy'.", Defaults.MaxQueuedRequests, true);
@@ -69,7 +76,7 @@ static class CommandLine
         ModelDir, TunedModelDir, CkptName, ConfigName, GraphTmpDir,
         MaxSeqLen, CasedTokenization, PoolingLayer, Pooling, MaskClsSep, NoSpecialToken, ShowTokensToClient, NoPositionEmbeddings, FixedEmbedLength,
         Port, PortOut, HttpPort, HttpMaxConnect, Cors, NumWorker, MaxBatchSize, PriorityBatchSize, Cpu, Xla, Fp16, GpuMemoryFraction, DeviceMap, PrefetchSize,
-        Verbose, MaxBatchTokens, MaxRequestSentences, MaxQueuedRequests, HttpApiKey, HttpMaxBody, ExportModel,
+        Verbose, MaxBatchTokens, MaxRequestSentences, MaxQueuedRequests, HttpApiKey, HttpMaxBody, EnableTermination, TerminationToken, MaxQueuedSentences, MaxSentenceChars, MaxMessageBytes, CurveKeyFile, CurveKeygen, ExportModel,
     ];
 
     /// <summary>The root command with every flag; bert-as-service's <c>-help</c> and <c>-version</c> spellings added.</summary>
@@ -127,6 +134,12 @@ static class CommandLine
             MaxQueuedRequests = parse.GetValue(MaxQueuedRequests),
             HttpApiKey = parse.GetValue(HttpApiKey),
             HttpMaxBody = parse.GetValue(HttpMaxBody),
+            EnableTermination = parse.GetValue(EnableTermination),
+            MaxQueuedSentences = parse.GetValue(MaxQueuedSentences),
+            MaxSentenceChars = parse.GetValue(MaxSentenceChars),
+            MaxMessageBytes = parse.GetValue(MaxMessageBytes),
+            CurveKeyFile = parse.GetValue(CurveKeyFile),
+            TerminationToken = parse.GetValue(TerminationToken),
         };
         if (parse.GetResult(DeviceMap) is not null && parse.GetValue(DeviceMap) is { } devices)
             options.DeviceMap = devices;

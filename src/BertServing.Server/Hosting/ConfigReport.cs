@@ -56,6 +56,12 @@ static class ConfigReport
             ["max_queued_requests"] = o.MaxQueuedRequests,
             ["http_api_key"] = o.HttpApiKey is null ? null : "(set)",
             ["http_max_body"] = o.HttpMaxBody,
+            ["max_queued_sentences"] = o.MaxQueuedSentences,
+            ["max_sentence_chars"] = o.MaxSentenceChars,
+            ["max_message_bytes"] = o.MaxMessageBytes,
+            ["curve"] = o.CurveKeyFile is not null,
+            ["enable_termination"] = o.EnableTermination,
+            ["termination_token"] = o.TerminationToken is null ? null : "(set)",
             // bert-as-service's process description, mapped onto ours: one process, in-process queues instead of ipc sockets.
             ["num_process"] = 1,
             ["ventilator -> worker"] = new[] { "inproc:pipeline" },

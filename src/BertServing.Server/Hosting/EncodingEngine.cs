@@ -102,7 +102,7 @@ public sealed class EncodingEngine
         var tokenRows = settings.Pooling == PoolingStrategy.None;
         int? fixedRows = settings.MaxSeqLen ?? (options.FixedEmbedLength ? settings.MaxPositions : null);
         var planner = new BatchPlanner(tokenizer, settings.TokenLimit, options.MaxBatchSize, options.MaxBatchTokens, dimension,
-            options.NoSpecialToken, tokenRows, fixedRows, options.PriorityBatchSize);
+            options.NoSpecialToken, tokenRows, fixedRows, options.PriorityBatchSize, options.MaxSentenceChars);
         var workers = perWorker
             .Select(session => new EncoderWorker(session, signature, settings.Pooling, planner.MaxBatchTokens, options.MaskClsSep, vocabulary.ClsId, vocabulary.SepId))
             .ToList();
@@ -111,11 +111,11 @@ public sealed class EncodingEngine
         // bert-as-service prefetches only on GPUs; on a CPU a deep queue just delays priority requests.
         var onGpu = devices.Contains("cuda", StringComparison.Ordinal);
         var ready = options.NumWorker * (onGpu ? Math.Max(1, options.PrefetchSize) : 1);
-        var pipeline = new EncodingPipeline(planner, ready, options.MaxQueuedRequests, maxWaitingSentences: Math.Max(options.MaxBatchSize, 4096), options.PriorityBatchSize);
+        var pipeline = new EncodingPipeline(planner, ready, options.MaxQueuedRequests, maxWaitingSentences: Math.Max(options.MaxBatchSize, 4096), options.PriorityBatchSize, options.MaxQueuedSentences);
         var threads = new InferenceWorkers(workers, logger);
         pipeline.Start();
         threads.Start(pipeline.Batches);
-        ServerMetrics.ObserveQueueDepth(() => (pipeline.WaitingSentences, pipeline.QueuedRequests));
+        ServerMetrics.ObserveQueueDepth(() => (pipeline.WaitingSentences + pipeline.QueuedSentences, pipeline.QueuedRequests));
         logger.LogInformation("Model {Model} on {Device}: hidden {Hidden}, output {Shape}, max_seq_len {MaxSeqLen}, pooling {Pooling} of layer(s) [{Layers}], lower-case {LowerCase}, {Workers} worker(s)",
             spec.Name, devices, signature.HiddenSize, tokenRows ? $"[N, T, {dimension}]" : $"[N, {dimension}]",
             settings.MaxSeqLen?.ToString(CultureInfo.InvariantCulture) ?? "NONE", settings.Pooling.ToName(),

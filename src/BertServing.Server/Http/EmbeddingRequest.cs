@@ -1,4 +1,5 @@
 using System.Text.Json;
+using BertServing.Server.Input;
 using BertServing.Server.Tokenization;
 
 namespace BertServing.Server.Http;
@@ -15,12 +16,12 @@ sealed record EmbeddingRequest(IReadOnlyList<string>? Texts, IReadOnlyList<IRead
 
         string? model = null;
         if (root.TryGetProperty("model", out var m) && m.ValueKind != JsonValueKind.Null)
-            model = m.ValueKind == JsonValueKind.String ? m.GetString() : throw Bad("'model' must be a string.", "model");
+            model = m.ValueKind == JsonValueKind.String && JsonSentences.TryGetText(m, out var name) ? name : throw Bad("'model' must be a valid string.", "model");
 
         var base64 = false;
         if (root.TryGetProperty("encoding_format", out var format) && format.ValueKind != JsonValueKind.Null)
         {
-            base64 = format.ValueKind == JsonValueKind.String ? format.GetString() switch
+            base64 = format.ValueKind == JsonValueKind.String && JsonSentences.TryGetText(format, out var formatName) ? formatName switch
             {
                 "float" => false,
                 "base64" => true,
@@ -76,7 +77,8 @@ sealed record EmbeddingRequest(IReadOnlyList<string>? Texts, IReadOnlyList<IRead
     {
         if (element.ValueKind != JsonValueKind.String)
             throw Bad($"'input' item {index} is a {element.ValueKind}; a list of strings holds only strings.", "input");
-        var text = element.GetString()!;
+        if (!JsonSentences.TryGetText(element, out var text))
+            throw Bad($"'input' item {index} is not valid UTF-8.", "input");
         return string.IsNullOrWhiteSpace(text) ? throw Bad($"'input' item {index} is empty or whitespace; it cannot be embedded.", "input") : text;
     }
 

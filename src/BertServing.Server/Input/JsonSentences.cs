@@ -42,7 +42,8 @@ public static class JsonSentences
         {
             if (element.ValueKind != JsonValueKind.String)
                 return Refuse(ErrorCode.BadRequest, $"Element {i} is a {element.ValueKind}; all elements must be strings (or all lists of strings).");
-            var text = element.GetString()!;
+            if (!TryGetText(element, out var text))
+                return Refuse(ErrorCode.BadRequest, $"Element {i} is not valid UTF-8.");
             if (string.IsNullOrWhiteSpace(text))
                 return Refuse(ErrorCode.BadRequest, $"Element {i} is empty or whitespace.");
             texts[i++] = text;
@@ -62,9 +63,9 @@ public static class JsonSentences
             var j = 0;
             foreach (var token in element.EnumerateArray())
             {
-                if (token.ValueKind != JsonValueKind.String || string.IsNullOrWhiteSpace(token.GetString()))
-                    return Refuse(ErrorCode.BadRequest, $"Token {j} of element {i} is not a non-empty string.");
-                tokens[j++] = token.GetString()!;
+                if (token.ValueKind != JsonValueKind.String || !TryGetText(token, out var text) || string.IsNullOrWhiteSpace(text))
+                    return Refuse(ErrorCode.BadRequest, $"Token {j} of element {i} is not a non-empty valid UTF-8 string.");
+                tokens[j++] = text;
             }
             sentences[i++] = tokens;
         }
@@ -72,4 +73,19 @@ public static class JsonSentences
     }
 
     static Outcome Refuse(ErrorCode code, string message) => new(null, null, code, message);
+
+    /// <summary>The string's value; false when its bytes are not UTF-8, which the JSON parser leaves to this point.</summary>
+    public static bool TryGetText(JsonElement element, out string text)
+    {
+        try
+        {
+            text = element.GetString()!;
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            text = "";
+            return false;
+        }
+    }
 }

@@ -77,6 +77,13 @@ public sealed class ServerOptions
     /// health, readiness, metrics and the dashboard stay public. Defaults to none (open).</summary>
     public string? HttpApiKey { get; set; }
 
+    /// <summary><c>-enable_termination</c> (ours): obey a remote TERMINATION (bas always does). Defaults to false.</summary>
+    public bool EnableTermination { get; set; }
+
+    /// <summary><c>-termination_token</c> (ours): with <see cref="EnableTermination"/>, TERMINATION must carry this
+    /// token (<c>TERMINATION:token</c>). Defaults to none.</summary>
+    public string? TerminationToken { get; set; }
+
     /// <summary><c>-http_max_body</c> (ours): largest HTTP request body in bytes; bigger ones get 413. Defaults to 16 MiB.</summary>
     public long HttpMaxBody { get; set; } = 16L << 20;
 
@@ -143,6 +150,23 @@ public sealed class ServerOptions
     /// Defaults to 4096.</summary>
     public int MaxQueuedRequests { get; set; } = 4096;
 
+    /// <summary><c>-max_queued_sentences</c>: sentences in requests waiting for tokenization, all clients together,
+    /// before new requests get "busy". Defaults to 1,000,000.</summary>
+    public int MaxQueuedSentences { get; set; } = 1_000_000;
+
+    /// <summary><c>-max_sentence_chars</c>: characters in one sentence (tokens and separators for pre-tokenized
+    /// input); a longer one fails its request as too large. Defaults to 100,000.</summary>
+    public int MaxSentenceChars { get; set; } = 100_000;
+
+    /// <summary><c>-max_message_bytes</c>: bytes in one ZeroMQ request; a larger one gets a too-large reply. Frames
+    /// over 4 times this are cut off by ZeroMQ itself (the connection drops, nothing can be answered). Defaults to 64 MiB.</summary>
+    public int MaxMessageBytes { get; set; } = 64 << 20;
+
+    /// <summary><c>-curve_key_file</c> (ours): a file holding the server's CurveZMQ secret key (40 Z85 characters, as
+    /// <c>-curve_keygen</c> writes it); the ZeroMQ sockets then encrypt everything and only clients given the public
+    /// key can connect. Defaults to none (plain TCP, as bas).</summary>
+    public string? CurveKeyFile { get; set; }
+
     /// <summary>The first problem with these options, or null when they are usable.</summary>
     public string? Validate()
     {
@@ -155,6 +179,9 @@ public sealed class ServerOptions
         if (MaxBatchSize < 1) return $"-max_batch_size must be at least 1, got {MaxBatchSize}.";
         if (MaxBatchTokens < 16) return $"-max_batch_tokens must be at least 16, got {MaxBatchTokens}.";
         if (MaxRequestSentences < 1) return $"-max_request_sentences must be at least 1, got {MaxRequestSentences}.";
+        if (MaxQueuedSentences < 1) return $"-max_queued_sentences must be at least 1, got {MaxQueuedSentences}.";
+        if (MaxSentenceChars < 1) return $"-max_sentence_chars must be at least 1, got {MaxSentenceChars}.";
+        if (MaxMessageBytes is < 1024 or > (int.MaxValue / 4)) return $"-max_message_bytes must be from 1024 to {int.MaxValue / 4}, got {MaxMessageBytes}.";
         if (MaxQueuedRequests < 1) return $"-max_queued_requests must be at least 1, got {MaxQueuedRequests}.";
         if (DeviceMap.Any(d => d < 0)) return $"-device_map ids must be >= 0, got {string.Join(' ', DeviceMap)}.";
         if (PoolingLayer.Count == 0) return "-pooling_layer needs at least one layer index.";
@@ -164,6 +191,8 @@ public sealed class ServerOptions
         if (HttpPort is { } http && !IsPort(http)) return $"-http_port must be 1-65535, got {http}.";
         if (HttpPort is { } h && (h == Port || h == PortOut)) return $"-http_port {h} collides with -port/-port_out.";
         if (HttpMaxConnect < 1) return $"-http_max_connect must be at least 1, got {HttpMaxConnect}.";
+        if (TerminationToken is { } t && (string.IsNullOrWhiteSpace(t) || t.Length > 200)) return "-termination_token must be 1 to 200 non-blank characters.";
+        if (TerminationToken is not null && !EnableTermination) return "-termination_token needs -enable_termination.";
         if (HttpMaxBody < 1024) return $"-http_max_body must be at least 1024 bytes, got {HttpMaxBody}.";
         if (HttpApiKey is { } key && string.IsNullOrWhiteSpace(key)) return "-http_api_key must not be empty or whitespace.";
         if (string.IsNullOrWhiteSpace(Cors)) return "-cors must be * or a comma-separated list of origins.";

@@ -22,7 +22,14 @@ enum LegacyCommand
 /// </summary>
 static class LegacyRequestReader
 {
-    public sealed record Outcome(LegacyCommand Command, byte[] RequestId, IReadOnlyList<string>? Texts, IReadOnlyList<IReadOnlyList<string>>? Tokenized, ErrorCode Error, string? Message);
+    public sealed record Outcome(LegacyCommand Command, byte[] RequestId, IReadOnlyList<string>? Texts, IReadOnlyList<IReadOnlyList<string>>? Tokenized, ErrorCode Error, string? Message)
+    {
+        /// <summary>For TERMINATION: what followed <c>TERMINATION:</c> (ours, for <c>-termination_token</c>), or null.</summary>
+        public string? Token { get; init; }
+    }
+
+    /// <summary>Separates TERMINATION from its token: <c>TERMINATION:token</c>.</summary>
+    public const string TerminationPrefix = "TERMINATION:";
 
     static readonly JsonDocumentOptions Json = new() { MaxDepth = 4 };
 
@@ -36,15 +43,20 @@ static class LegacyRequestReader
             return Refuse(ErrorCode.BadRequest, "req_id (frame 3) must be ASCII digits.");
         if (!IsDecimal(message[3].Buffer.AsSpan(0, message[3].MessageSize)))
             return Refuse(ErrorCode.BadRequest, "msg_len (frame 4) must be ASCII digits.");
-        var command = msg.ConvertToString(Encoding.ASCII) switch
+        var text = msg.MessageSize <= 256 ? msg.ConvertToString(Encoding.UTF8) : "";
+        var command = text switch
         {
             "SHOW_CONFIG" => LegacyCommand.ShowConfig,
             "SHOW_STATUS" => LegacyCommand.ShowStatus,
             "TERMINATION" => LegacyCommand.Terminate,
+            _ when text.StartsWith(TerminationPrefix, StringComparison.Ordinal) => LegacyCommand.Terminate,
             _ => LegacyCommand.Encode,
         };
         if (command != LegacyCommand.Encode)
-            return new Outcome(command, requestId, null, null, ErrorCode.None, null);
+        {
+            var token = command == LegacyCommand.Terminate && text.Length > TerminationPrefix.Length ? text[TerminationPrefix.Length..] : null;
+            return new Outcome(command, requestId, null, null, ErrorCode.None, null) { Token = token };
+        }
 
         if (!long.TryParse(message[3].ConvertToString(Encoding.ASCII), out var declared))
             return Refuse(ErrorCode.BadRequest, "msg_len is too large.");

@@ -29,6 +29,9 @@ sealed class SubscriptionGate(ILogger logger)
     readonly List<byte[]> _topics = [];
     readonly LinkedList<(byte[] Identity, NetMQMessage Message, DateTime Deadline)> _held = new();
     readonly Queue<(NetMQMessage Message, DateTime ReleaseAt)> _delayed = new();
+    long _dropped;
+    byte[]? _lastDropped;
+    DateTime _nextDropReport;
 
     /// <summary>Replies waiting for a subscriber.</summary>
     public int HeldCount => _held.Count;
@@ -62,7 +65,7 @@ sealed class SubscriptionGate(ILogger logger)
     {
         if (_held.Count >= MaxHeld)
         {
-            logger.LogWarning("Dropped a reply to {Identity}: {Max} replies already wait for their subscribers", Printable(_held.First!.Value.Identity), MaxHeld);
+            Dropped(_held.First!.Value.Identity);
             _held.RemoveFirst();
         }
         _held.AddLast((identity, message, DateTime.UtcNow + HoldTime));
@@ -87,9 +90,24 @@ sealed class SubscriptionGate(ILogger logger)
         var now = DateTime.UtcNow;
         while (_held.First is { } first && first.Value.Deadline <= now)
         {
-            logger.LogWarning("Dropped a reply to {Identity}: no subscriber for it within {Seconds} s (is the client's SUB socket connected to -port_out?)", Printable(first.Value.Identity), HoldTime.TotalSeconds);
+            Dropped(first.Value.Identity);
             _held.RemoveFirst();
         }
+        if (_dropped > 0 && now >= _nextDropReport)
+        {
+            // One line per interval, not one per reply: a flood of requests from clients that never subscribe
+            // (a scanner, a fuzzer) must not turn into a flood of log lines.
+            logger.LogWarning("Dropped {Count} replies nobody subscribed to within {Seconds} s, the last to {Identity} (is the client's SUB socket connected to -port_out?)",
+                _dropped, HoldTime.TotalSeconds, Printable(_lastDropped!));
+            _dropped = 0;
+            _nextDropReport = now + HoldTime;
+        }
+    }
+
+    void Dropped(byte[] identity)
+    {
+        _dropped++;
+        _lastDropped = identity;
     }
 
     List<NetMQMessage> Release(byte[] topic)

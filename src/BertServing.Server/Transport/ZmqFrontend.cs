@@ -14,7 +14,15 @@ namespace BertServing.Server.Transport;
 /// <param name="Status">bert-as-service's SHOW_CONFIG/SHOW_STATUS reports, and the statistics every front records into.</param>
 /// <param name="ShowTokensToClient">Send tokens with every bert-serving-client reply (<c>-show_tokens_to_client</c>).</param>
 /// <param name="Terminate">Asks the host to stop (bert-serving-client's TERMINATION).</param>
-public sealed record FrontendContext(ServerInfo Info, ServerStatus Status, bool ShowTokensToClient, Action Terminate);
+/// <param name="Termination">Who may stop the server remotely (<c>-enable_termination</c>, <c>-termination_token</c>).</param>
+public sealed record FrontendContext(ServerInfo Info, ServerStatus Status, bool ShowTokensToClient, Action Terminate, TerminationGuard Termination)
+{
+    /// <summary>Bytes in one request before it is refused as too large (<c>-max_message_bytes</c>).</summary>
+    public int MaxMessageBytes { get; init; } = 64 << 20;
+
+    /// <summary>The server's CurveZMQ key pair (<c>-curve_key_file</c>), or null for plain TCP.</summary>
+    public NetMQCertificate? Curve { get; init; }
+}
 
 /// <summary>
 /// The ZeroMQ front: PULL on <c>-port</c> for requests and XPUB on <c>-port_out</c> for results, which clients see as
@@ -49,6 +57,18 @@ public sealed class ZmqFrontend : IDisposable
         // Replies still queued at shutdown get a second to leave; requests have nothing to flush.
         _pub.Options.Linger = TimeSpan.FromSeconds(1);
         _pull.Options.Linger = TimeSpan.Zero;
+        // The hard bound on what one frame may make us allocate; below it, oversized requests get a reply instead.
+        _pull.Options.MaxMsgSize = 4L * context.MaxMessageBytes;
+        if (context.Curve is { } curve)
+        {
+            // Both sockets: requests and replies are encrypted, and a peer without the server's public key cannot
+            // complete the handshake, so it can neither send requests nor read anyone's replies.
+            foreach (var socket in new NetMQSocket[] { _pull, _pub })
+            {
+                socket.Options.CurveServer = true;
+                socket.Options.CurveCertificate = curve;
+            }
+        }
         try
         {
             _pull.Bind($"tcp://*:{port}");
@@ -96,7 +116,17 @@ public sealed class ZmqFrontend : IDisposable
         // Bounded drain: let queued replies interleave with a flood of requests.
         for (var i = 0; i < 256 && _receiving && socket.TryReceiveMultipartMessage(ref message); i++)
         {
-            Handle(message);
+            try
+            {
+                Handle(message);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                // An exception here would end the poller thread and the server with it: one request must never
+                // take everyone down. The fuzz test is what finds these; each one found gets a proper refusal.
+                _logger.LogError(e, "Could not handle a request of {Frames} frames; it was dropped", message.FrameCount);
+                ServerMetrics.Request(Front, "unknown", nameof(ErrorCode.Internal));
+            }
             message = new NetMQMessage();
         }
     }
@@ -109,13 +139,16 @@ public sealed class ZmqFrontend : IDisposable
             return;
         }
         var identity = message[0].ToByteArray();
+        long size = 0;
+        foreach (var frame in message)
+            size += frame.MessageSize;
         switch (message.FrameCount)
         {
             case WireFormat.NativeRequestFrames:
-                HandleNative(identity, message);
+                HandleNative(identity, message, size);
                 break;
             case WireFormat.LegacyRequestFrames:
-                HandleLegacy(identity, message);
+                HandleLegacy(identity, message, size);
                 break;
             default:
                 _logger.LogWarning("Refused a request of {Frames} frames from {Identity}", message.FrameCount, SubscriptionGate.Printable(identity));
@@ -126,9 +159,12 @@ public sealed class ZmqFrontend : IDisposable
         }
     }
 
-    void HandleNative(byte[] identity, NetMQMessage message)
+    void HandleNative(byte[] identity, NetMQMessage message, long size)
     {
         var outcome = NativeRequestReader.Read(message, _context.Info.MaxSentencesPerRequest);
+        // Decoded first only to learn the request id the client waits for; ZeroMQ's MaxMsgSize bounds what that costs.
+        if (size > _context.MaxMessageBytes)
+            outcome = new(null, ErrorCode.TooLarge, TooLarge(size), outcome.RequestId);
         var client = SubscriptionGate.Printable(identity);
         if (outcome.Request is not { } request)
         {
@@ -173,9 +209,11 @@ public sealed class ZmqFrontend : IDisposable
         }
     }
 
-    void HandleLegacy(byte[] identity, NetMQMessage message)
+    void HandleLegacy(byte[] identity, NetMQMessage message, long size)
     {
-        var outcome = LegacyRequestReader.Read(message, _context.Info.MaxSentencesPerRequest);
+        var outcome = size > _context.MaxMessageBytes
+            ? new(LegacyCommand.Encode, LegacyRequestId(message), null, null, ErrorCode.TooLarge, TooLarge(size))
+            : LegacyRequestReader.Read(message, _context.Info.MaxSentencesPerRequest);
         var client = SubscriptionGate.Printable(identity);
         var id = outcome.RequestId;
         if (outcome.Error != ErrorCode.None)
@@ -201,6 +239,14 @@ public sealed class ZmqFrontend : IDisposable
                     _gate.Hold(identity, report);
                 return;
             case LegacyCommand.Terminate:
+                _context.Status.Statistics.Record(client, isData: false, 0);
+                if (_context.Termination.Refuse(outcome.Token) is { } refusal)
+                {
+                    _logger.LogWarning("Refused TERMINATION from {Client}: {Reason}", client, refusal);
+                    ServerMetrics.Request(Front, LegacyRoute, "TerminationRefused");
+                    Publish(identity, LegacyReplyFrames.Error(identity, id, ErrorCode.BadRequest, refusal));
+                    return;
+                }
                 _logger.LogWarning("TERMINATION received from {Client}: shutting down", client);
                 _context.Terminate();
                 return;
@@ -225,6 +271,12 @@ public sealed class ZmqFrontend : IDisposable
             Publish(identity, LegacyReplyFrames.Error(identity, id, ErrorCode.Busy, "The server's queue is full; retry later."));
         }
     }
+
+    string TooLarge(long size) => $"The request has {size} bytes; the limit is {_context.MaxMessageBytes} (-max_message_bytes). Split it.";
+
+    // The request id to echo when the rest of a legacy request is not read: bert-serving-client matches on it.
+    static byte[] LegacyRequestId(NetMQMessage message) =>
+        message[2].MessageSize is > 0 and <= 18 ? message[2].ToByteArray() : "0"u8.ToArray();
 
     void Count(string route, EncodeJob finished)
     {

@@ -46,7 +46,7 @@ public sealed class ClientFailureTests
     [Fact]
     public async Task Bertserving_terminate_stops_a_server_and_reports_a_dead_port()
     {
-        using var server = await ServerProcess.StartAsync("-cpu");
+        using var server = await ServerProcess.StartAsync("-cpu", "-enable_termination");
         var dll = Path.Combine(RepoPaths.Root, "src", "BertServing.Terminate", "bin", ServerProcess.Configuration, "net10.0", "bertserving-terminate.dll");
         var (code, stdout, _) = await Run(dll, "-ip", "127.0.0.1", "-port", server.Port.ToString());
         Assert.Equal(0, code);

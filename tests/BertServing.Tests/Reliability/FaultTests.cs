@@ -1,0 +1,83 @@
+using System.Diagnostics;
+using BertServing.Client;
+using BertServing.Tests.Support;
+
+namespace BertServing.Tests.Reliability;
+
+/// <summary>A server killed mid-load: clients fail within their timeout, recover after a restart, and a
+/// multi-server client finishes everything on the server that is left.</summary>
+public sealed class FaultTests
+{
+    static readonly TimeSpan Timeout = TimeSpan.FromSeconds(3);
+
+    [Fact]
+    public async Task Clients_of_a_killed_server_fail_within_their_timeout_and_work_again_after_a_restart()
+    {
+        var server = await ServerProcess.StartAsync("-cpu");
+        var (port, portOut) = (server.Port, server.PortOut);
+        var clients = Enumerable.Range(0, 4).Select(_ => new BertClient("127.0.0.1", port, portOut, Timeout)).ToArray();
+        try
+        {
+            var stop = new CancellationTokenSource();
+            var outcomes = clients.Select(client => Task.Run(() =>
+            {
+                // Load until the server dies: the first call that fails must fail as a timeout, on time.
+                while (true)
+                {
+                    var clock = Stopwatch.StartNew();
+                    try
+                    {
+                        client.Encode(["keep the server busy with a sentence", "and another one"]);
+                    }
+                    catch (TimeoutException)
+                    {
+                        return clock.Elapsed;
+                    }
+                }
+            })).ToArray();
+            await Task.Delay(1500);
+            server.Kill();
+            var waited = await Task.WhenAll(outcomes).WaitAsync(TimeSpan.FromSeconds(30));
+            Assert.All(waited, w => Assert.True(w <= Timeout * 1.2, $"failed after {w.TotalSeconds:0.00} s, timeout {Timeout.TotalSeconds} s"));
+
+            using var restarted = await ServerProcess.StartExactAsync(port, portOut, "-cpu", "-port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-port_out", portOut.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            foreach (var client in clients)
+                Assert.Equal(384, client.Encode(["back again"]).Dimension);
+        }
+        finally
+        {
+            foreach (var client in clients) client.Dispose();
+            server.Dispose();
+        }
+    }
+
+    [Fact]
+    public async Task With_two_servers_and_one_killed_mid_load_the_multi_server_client_completes_every_request()
+    {
+        using var a = await ServerProcess.StartAsync("-cpu");
+        using var b = await ServerProcess.StartAsync("-cpu");
+        var corpus = File.ReadLines(RepoPaths.TestData("sentences-4000.txt")).Take(400).ToArray();
+        float[][] expected;
+        using (var reference = new BertClient("127.0.0.1", b.Port, b.PortOut, TimeSpan.FromSeconds(120)))
+            expected = reference.Encode(corpus).ToArrays();
+
+        await using var client = new MultiServerBertClient(
+            new[] { a, b }.Select(s => new BertClientOptions { Ip = "127.0.0.1", Port = s.Port, PortOut = s.PortOut, Timeout = Timeout }));
+        var done = 0;
+        var work = Enumerable.Range(0, 8).Select(t => Task.Run(async () =>
+        {
+            for (var i = t; i < corpus.Length; i += 8)
+            {
+                var row = (await client.EncodeAsync([corpus[i]])).Row(0);
+                Assert.True(Similarity.Cosine(expected[i], row) >= 0.99999f, $"sentence {i}");
+                Interlocked.Increment(ref done);
+            }
+        })).ToArray();
+        while (Volatile.Read(ref done) < 40)
+            await Task.Delay(20);
+        a.Kill();
+        await Task.WhenAll(work).WaitAsync(TimeSpan.FromMinutes(3));
+        Assert.Equal(corpus.Length, done);
+        Assert.True(client.Retries >= 1, "the killed server's requests should have been sent again");
+    }
+}

@@ -1,0 +1,68 @@
+using System.Text;
+using System.Text.Json;
+using BertServing.Client;
+using BertServing.Client.Protocol;
+using BertServing.Tests.Support;
+using NetMQ;
+using NetMQ.Sockets;
+using ErrorCode = BertServing.Client.Protocol.ErrorCode;
+
+namespace BertServing.Tests.Reliability;
+
+/// <summary>Each size limit answered with an error naming its flag, on both protocols.</summary>
+public sealed class LimitTests : IAsyncLifetime
+{
+    ServerProcess _server = null!;
+
+    public async Task InitializeAsync() =>
+        _server = await ServerProcess.StartAsync("-cpu", "-max_message_bytes", "4096", "-max_sentence_chars", "200", "-max_request_sentences", "50");
+
+    public Task DisposeAsync()
+    {
+        _server.Dispose();
+        return Task.CompletedTask;
+    }
+
+    BertClient Client() => new("127.0.0.1", _server.Port, _server.PortOut, TimeSpan.FromSeconds(30));
+
+    [Theory]
+    [InlineData("bytes", "-max_message_bytes")]
+    [InlineData("chars", "-max_sentence_chars")]
+    [InlineData("sentences", "-max_request_sentences")]
+    public void Native_requests_over_a_limit_get_TooLarge_naming_it(string what, string flag)
+    {
+        string[] texts = what switch
+        {
+            "bytes" => [.. Enumerable.Range(0, 40).Select(i => new string('a', 150) + i)],
+            "chars" => ["fine", new string('b', 201)],
+            _ => [.. Enumerable.Range(0, 51).Select(i => "s" + i)],
+        };
+        using var client = Client();
+        var e = Assert.Throws<ServerErrorException>(() => client.Encode(texts));
+        Assert.Equal(ErrorCode.TooLarge, e.Code);
+        Assert.Contains(flag, e.Message, StringComparison.Ordinal);
+        Assert.Equal(384, client.Encode(["and then a normal one"]).Dimension); // still serving
+    }
+
+    [Theory]
+    [InlineData("bytes", "-max_message_bytes")]
+    [InlineData("chars", "-max_sentence_chars")]
+    public void Bert_serving_client_requests_over_a_limit_get_a_legacy_error_naming_it(string what, string flag)
+    {
+        string[] texts = what == "bytes" ? [.. Enumerable.Range(0, 40).Select(i => new string('a', 150) + i)] : ["fine", new string('b', 201)];
+        var identity = Guid.NewGuid().ToString();
+        using var sub = new SubscriberSocket();
+        using var push = new PushSocket();
+        sub.Options.Linger = push.Options.Linger = TimeSpan.Zero;
+        sub.Subscribe(identity);
+        sub.Connect($"tcp://127.0.0.1:{_server.PortOut}");
+        push.Connect($"tcp://127.0.0.1:{_server.Port}");
+        push.SendMultipartMessage(new NetMQMessage([new NetMQFrame(identity), new NetMQFrame(JsonSerializer.SerializeToUtf8Bytes(texts)), new NetMQFrame("7"), new NetMQFrame(texts.Length.ToString(System.Globalization.CultureInfo.InvariantCulture))]));
+        NetMQMessage? reply = null;
+        Assert.True(sub.TryReceiveMultipartMessage(TimeSpan.FromSeconds(20), ref reply));
+        Assert.Equal("7", reply![3].ConvertToString());
+        var header = JsonDocument.Parse(Encoding.UTF8.GetString(reply[1].ToByteArray())).RootElement;
+        Assert.StartsWith("bertserving error TooLarge", header.GetProperty("dtype").GetString(), StringComparison.Ordinal);
+        Assert.Contains(flag, header.GetProperty("error").GetProperty("message").GetString(), StringComparison.Ordinal);
+    }
+}

@@ -1,0 +1,57 @@
+using System.Diagnostics;
+using System.Globalization;
+using BertServing.Tests.Support;
+
+namespace BertServing.Tests.Reliability;
+
+/// <summary>TERMINATION is refused unless enabled, and with a token unless it carries it.</summary>
+public sealed class TerminationTests
+{
+    static readonly string Terminate = Path.Combine(RepoPaths.Root, "src", "BertServing.Terminate", "bin", ServerProcess.Configuration, "net10.0", "bertserving-terminate.dll");
+
+    static async Task<(int Code, string Stdout, string Stderr)> RunTerminateAsync(ServerProcess server, params string[] extra)
+    {
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        string[] args = [Terminate, "-ip", "127.0.0.1", "-port", server.Port.ToString(CultureInfo.InvariantCulture), "-port_out", server.PortOut.ToString(CultureInfo.InvariantCulture), .. extra];
+        foreach (var arg in args)
+            info.ArgumentList.Add(arg);
+        using var process = Process.Start(info)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await process.WaitForExitAsync(timeout.Token);
+        return (process.ExitCode, await stdout, await stderr);
+    }
+
+    [Fact]
+    public async Task By_default_termination_is_refused_and_the_server_keeps_serving()
+    {
+        using var server = await ServerProcess.StartAsync("-cpu");
+        var (code, _, stderr) = await RunTerminateAsync(server);
+        Assert.Equal(1, code);
+        Assert.Contains("the server refused: TERMINATION is disabled", stderr, StringComparison.Ordinal);
+        Assert.Contains("-enable_termination", stderr, StringComparison.Ordinal);
+        using var client = new BertServing.Client.BertClient("127.0.0.1", server.Port, server.PortOut, TimeSpan.FromSeconds(30));
+        Assert.Equal(384, client.Encode(["still here"]).Dimension);
+        Assert.False(server.HasExited);
+    }
+
+    [Fact]
+    public async Task With_a_token_only_the_right_token_stops_the_server()
+    {
+        using var server = await ServerProcess.StartAsync("-cpu", "-enable_termination", "-termination_token", "s3cret");
+        foreach (var attempt in new[] { Array.Empty<string>(), ["-token", "wrong"] })
+        {
+            var (code, _, stderr) = await RunTerminateAsync(server, attempt);
+            Assert.Equal(1, code);
+            Assert.Contains("needs this server's token", stderr, StringComparison.Ordinal);
+            Assert.False(server.HasExited);
+        }
+        var (ok, stdout, _) = await RunTerminateAsync(server, "-token", "s3cret");
+        Assert.Equal(0, ok);
+        Assert.Contains("shutdown signal sent", stdout, StringComparison.Ordinal);
+        Assert.Equal(0, server.Stop(TimeSpan.FromSeconds(30)));
+        Assert.Contains("Refused TERMINATION", server.Stdout, StringComparison.Ordinal);
+        Assert.Contains("TERMINATION received", server.Stdout, StringComparison.Ordinal);
+    }
+}
