@@ -83,7 +83,7 @@ public sealed partial class BertClient : IDisposable, IAsyncDisposable
     /// <param name="texts">Non-empty sentences; the server tokenizes them.</param>
     /// <param name="showTokens">Also return the tokens the model saw.</param>
     public EmbeddingMatrix Encode(IReadOnlyList<string> texts, bool showTokens = false) =>
-        EncodeAsync(texts, showTokens).GetAwaiter().GetResult();
+        Block(cancel => EncodeAsync(texts, showTokens, cancel));
 
     /// <summary>Encodes sentences given as token lists.</summary>
     /// <param name="sentences">Non-empty lists of non-empty tokens.</param>
@@ -92,7 +92,29 @@ public sealed partial class BertClient : IDisposable, IAsyncDisposable
     /// and tokenized by the server like raw text.</param>
     /// <param name="showTokens">Also return the tokens the model saw.</param>
     public EmbeddingMatrix Encode(IReadOnlyList<IReadOnlyList<string>> sentences, bool isTokenized = true, bool showTokens = false) =>
-        EncodeAsync(sentences, isTokenized, showTokens).GetAwaiter().GetResult();
+        Block(cancel => EncodeAsync(sentences, isTokenized, showTokens, cancel));
+
+    /// <summary>
+    /// Waits for <paramref name="call"/> on the caller's own thread, with its own deadline: the async path's timeout
+    /// needs a thread-pool thread to fire, and many blocked callers can starve the pool (seen: a 3 s timeout raised
+    /// after 4 s). The first call also waits for the handshake, so it gets one timeout more.
+    /// </summary>
+    T Block<T>(Func<CancellationToken, Task<T>> call)
+    {
+        if (Timeout == System.Threading.Timeout.InfiniteTimeSpan)
+            return call(CancellationToken.None).GetAwaiter().GetResult();
+        var deadline = Timeout * (_handshake is { IsCompletedSuccessfully: true } ? 1 : 2) + TimeSpan.FromMilliseconds(50);
+        using var cancel = new CancellationTokenSource();
+        var task = call(cancel.Token);
+        if (!((IAsyncResult)task).AsyncWaitHandle.WaitOne(deadline))
+        {
+            cancel.Cancel(); // forgets the request: a late reply is dropped
+            throw new TimeoutException(
+                $"No response from the server within {Timeout.TotalMilliseconds:0} ms. Is the server running and done loading (it logs 'ready')? " +
+                $"Are {_endpoints} the server's -port and -port_out, and reachable through firewalls or published Docker ports? Is the timeout too small for the amount of text sent?");
+        }
+        return task.GetAwaiter().GetResult();
+    }
 
     /// <inheritdoc cref="Encode(IReadOnlyList{string}, bool)"/>
     public Task<EmbeddingMatrix> EncodeAsync(IReadOnlyList<string> texts, bool showTokens = false, CancellationToken cancellationToken = default)

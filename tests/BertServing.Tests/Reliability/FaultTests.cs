@@ -6,7 +6,7 @@ namespace BertServing.Tests.Reliability;
 
 /// <summary>A server killed mid-load: clients fail within their timeout, recover after a restart, and a
 /// multi-server client finishes everything on the server that is left.</summary>
-public sealed class FaultTests
+public sealed class FaultTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     static readonly TimeSpan Timeout = TimeSpan.FromSeconds(3);
 
@@ -38,6 +38,7 @@ public sealed class FaultTests
             await Task.Delay(1500);
             server.Kill();
             var waited = await Task.WhenAll(outcomes).WaitAsync(TimeSpan.FromSeconds(30));
+            output.WriteLine($"after the kill, calls failed after {string.Join(", ", waited.Select(w => w.TotalSeconds.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture)))} s (timeout {Timeout.TotalSeconds} s)");
             Assert.All(waited, w => Assert.True(w <= Timeout * 1.2, $"failed after {w.TotalSeconds:0.00} s, timeout {Timeout.TotalSeconds} s"));
 
             using var restarted = await ServerProcess.StartExactAsync(port, portOut, "-cpu", "-port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-port_out", portOut.ToString(System.Globalization.CultureInfo.InvariantCulture));
@@ -78,6 +79,7 @@ public sealed class FaultTests
         a.Kill();
         await Task.WhenAll(work).WaitAsync(TimeSpan.FromMinutes(3));
         Assert.Equal(corpus.Length, done);
+        output.WriteLine($"{done} requests completed, {client.Retries} sent again after server A was killed");
         Assert.True(client.Retries >= 1, "the killed server's requests should have been sent again");
     }
 }

@@ -33,16 +33,27 @@ public sealed class FuzzTests(ITestOutputHelper output)
         var native = MessagePackSerializer.Serialize(new Request { Kind = RequestKind.Encode, RequestId = 1, Texts = ["fuzz me", "and me"] }, WireFormat.Options);
         var legacy = JsonSerializer.SerializeToUtf8Bytes(new[] { "fuzz me", "and me" });
         var clock = System.Diagnostics.Stopwatch.StartNew();
+        using (var sub = new SubscriberSocket())
         using (var push = new PushSocket())
         {
+            sub.Options.Linger = TimeSpan.Zero;
+            sub.Subscribe("fuzz-final");
+            sub.Connect($"tcp://127.0.0.1:{server.PortOut}");
             push.Options.SendHighWatermark = 0; // queue it all locally: the server reads at its own pace
-            push.Options.Linger = TimeSpan.FromSeconds(30);
+            push.Options.Linger = TimeSpan.Zero;
             push.Connect($"tcp://127.0.0.1:{server.Port}");
             for (var i = 0; i < Messages; i++)
                 push.SendMultipartMessage(Mutant(random, i % 3, native, legacy));
+            // One connection keeps its order: when this last request is answered, all before it have been read.
+            var final = new NetMQMessage();
+            final.Append("fuzz-final");
+            final.Append(MessagePackSerializer.Serialize(new Request { Kind = RequestKind.Hello, RequestId = 424242 }, WireFormat.Options));
+            push.SendMultipartMessage(final);
+            NetMQMessage? reply = null;
+            Assert.True(sub.TryReceiveMultipartMessage(TimeSpan.FromSeconds(300), ref reply), "the server did not get through the fuzz frames");
+            Assert.Equal(424242, MessagePackSerializer.Deserialize<Reply>(reply![1].Buffer.AsMemory(0, reply[1].MessageSize), WireFormat.Options).RequestId);
         }
-
-        output.WriteLine($"sent {Messages} in {clock.Elapsed.TotalSeconds:0.0} s");
+        output.WriteLine($"{Messages} frames sent and read in {clock.Elapsed.TotalSeconds:0.0} s");
         // Whatever is still queued drains; then the server must answer a normal client, with the same vectors.
         using (var client = new BertClient("127.0.0.1", server.Port, server.PortOut, TimeSpan.FromSeconds(120)))
         {
@@ -53,6 +64,7 @@ public sealed class FuzzTests(ITestOutputHelper output)
         output.WriteLine($"answered after {clock.Elapsed.TotalSeconds:0.0} s");
         Assert.False(server.HasExited);
         var grown = server.ResidentBytes - baseline;
+        output.WriteLine($"RSS {baseline >> 20} MiB before, {(baseline + grown) >> 20} MiB after");
         Assert.True(grown < 600L << 20, $"RSS grew by {grown >> 20} MiB over {Messages} messages");
         Assert.DoesNotContain("Unhandled exception", server.Stdout + server.Stderr, StringComparison.Ordinal);
     }

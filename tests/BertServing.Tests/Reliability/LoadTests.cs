@@ -4,7 +4,7 @@ using BertServing.Tests.Support;
 namespace BertServing.Tests.Reliability;
 
 /// <summary>64 concurrent clients × 200 requests of distinct sentences: every reply is that sentence's own vector.</summary>
-public sealed class LoadTests
+public sealed class LoadTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     const int Clients = 64;
     const int RequestsPerClient = 200;
@@ -29,6 +29,7 @@ public sealed class LoadTests
             }
         }
 
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         var failures = new System.Collections.Concurrent.ConcurrentQueue<string>();
         var answered = 0;
         await Task.WhenAll(Enumerable.Range(0, Clients).Select(c => Task.Run(async () =>
@@ -43,6 +44,7 @@ public sealed class LoadTests
                 Interlocked.Increment(ref answered);
             }
         })));
+        output.WriteLine($"{Clients * RequestsPerClient} requests from {Clients} clients in {clock.Elapsed.TotalSeconds:0.0} s ({Clients * RequestsPerClient / clock.Elapsed.TotalSeconds:0} requests/s), {failures.Count} wrong");
         Assert.Empty(failures);
         Assert.Equal(Clients * RequestsPerClient, answered);
     }
