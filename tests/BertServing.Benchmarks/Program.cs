@@ -16,6 +16,7 @@ var maxBatchSizes = Ints("test_max_batch_size", "Server -max_batch_size values."
 var maxSeqLens = Ints("test_max_seq_len", "Server -max_seq_len values.");
 var numClients = Ints("test_num_client", "Concurrent clients, each sending 1 sentence per request.");
 var poolingLayers = Ints("test_pooling_layer", "Server -pooling_layer values.");
+var quantize = new Option<string[]>("-test_quantize", "--test_quantize") { Description = "Server -quantize values (none, int8).", AllowMultipleArgumentsPerToken = true };
 var numRepeat = Int("num_repeat", "Timed rounds per configuration, after one warm-up round.", o.NumRepeat);
 var roundSentences = Int("round_sentences", "Sentences per round, split among the clients.", o.RoundSentences);
 var clientBatchSize = Int("client_batch_size", "Client batch size while another parameter varies.", o.ClientBatchSize);
@@ -23,7 +24,7 @@ var waitTillReady = Int("wait_till_ready", "Seconds to wait for a server's ready
 var numWorker = Int("num_worker", "Server workers.", o.NumWorker);
 var targetsOnly = new Option<bool>("-targets_only", "--targets_only") { Description = "Measure only the targets table (no sweeps): for repeated A/B runs." };
 var output = new Option<string>("-output", "--output") { Description = "Folder for results.md and throughput.svg.", DefaultValueFactory = _ => o.Output };
-var root = new RootCommand("bertserving-benchmark") { corpus, clientBatchSizes, maxBatchSizes, maxSeqLens, numClients, poolingLayers, numRepeat, roundSentences, clientBatchSize, waitTillReady, numWorker, targetsOnly, output };
+var root = new RootCommand("bertserving-benchmark") { corpus, clientBatchSizes, maxBatchSizes, maxSeqLens, numClients, poolingLayers, quantize, numRepeat, roundSentences, clientBatchSize, waitTillReady, numWorker, targetsOnly, output };
 var parse = root.Parse(args);
 if (parse.Errors.Count > 0)
 {
@@ -39,6 +40,7 @@ o.MaxBatchSizes = Given(maxBatchSizes, o.MaxBatchSizes);
 o.MaxSeqLens = Given(maxSeqLens, o.MaxSeqLens);
 o.NumClients = Given(numClients, o.NumClients);
 o.PoolingLayers = Given(poolingLayers, o.PoolingLayers);
+var quantizeValues = parse.GetValue(quantize) ?? [];
 (o.NumRepeat, o.RoundSentences, o.ClientBatchSize, o.WaitTillReady, o.NumWorker, o.Output) =
     (parse.GetValue(numRepeat), parse.GetValue(roundSentences), parse.GetValue(clientBatchSize), parse.GetValue(waitTillReady), parse.GetValue(numWorker), parse.GetValue(output)!);
 if (parse.GetValue(targetsOnly))
@@ -74,7 +76,7 @@ double[] serverLatency = [];
 var requestScope = double.NaN;
 long rss = 0;
 var baseFlags = new[] { "-num_worker", o.NumWorker.ToString(CultureInfo.InvariantCulture) };
-var rounds = (o.ClientBatchSizes.Length + o.NumClients.Length + o.MaxBatchSizes.Length + o.MaxSeqLens.Length + o.PoolingLayers.Length + 3) * (o.NumRepeat + 1);
+var rounds = (o.ClientBatchSizes.Length + o.NumClients.Length + o.MaxBatchSizes.Length + o.MaxSeqLens.Length + o.PoolingLayers.Length + quantizeValues.Length + 3) * (o.NumRepeat + 1);
 
 AnsiConsole.Progress().AutoClear(true).Start(progress =>
 {
@@ -114,20 +116,22 @@ AnsiConsole.Progress().AutoClear(true).Start(progress =>
         rss = server.ResidentBytes;
     }
 
-    void Vary(string flag, int[] values, string title)
+    void Vary(string flag, int[] values, string title) => VaryText(flag, [.. values.Select(v => v.ToString(CultureInfo.InvariantCulture))], title);
+    void VaryText(string flag, string[] values, string title)
     {
         if (values.Length == 0) return;
         var rows = new List<(string, ClientLoad.Result)>();
         foreach (var value in values)
         {
-            using var server = ServerUnderTest.Start([.. baseFlags, "-" + flag, value.ToString(CultureInfo.InvariantCulture)], ready);
-            rows.Add((value.ToString(CultureInfo.InvariantCulture), ClientLoad.Run(server, sentences, o.NumClient, o.ClientBatchSize, o.RoundSentences, o.NumRepeat, CeilingRound, Tick)));
+            using var server = ServerUnderTest.Start([.. baseFlags, "-" + flag, value], ready);
+            rows.Add((value, ClientLoad.Run(server, sentences, o.NumClient, o.ClientBatchSize, o.RoundSentences, o.NumRepeat, CeilingRound, Tick)));
         }
         tables.Add(Report.Table(title + $" (client batch {o.ClientBatchSize}, {o.NumClient} client)", flag, rows));
     }
     Vary("max_batch_size", o.MaxBatchSizes, "server max_batch_size");
     Vary("max_seq_len", o.MaxSeqLens, "server max_seq_len");
     Vary("pooling_layer", o.PoolingLayers, "server pooling_layer");
+    VaryText("quantize", quantizeValues, "server quantize");
 });
 
 var rawP50 = Report.Percentile(rawLatency, 50);

@@ -57,6 +57,7 @@ static class ArgumentTable
             ("max_sentence_chars", o.MaxSentenceChars),
             ("max_message_bytes", o.MaxMessageBytes),
             ("curve_key_file", o.CurveKeyFile),
+            ("quantize", o.Quantize),
             ("enable_termination", o.EnableTermination),
             ("termination_token", o.TerminationToken is null ? null : "(set)"),
         };

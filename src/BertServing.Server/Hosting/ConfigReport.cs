@@ -60,6 +60,7 @@ static class ConfigReport
             ["max_sentence_chars"] = o.MaxSentenceChars,
             ["max_message_bytes"] = o.MaxMessageBytes,
             ["curve"] = o.CurveKeyFile is not null,
+            ["quantize"] = o.Quantize,
             ["enable_termination"] = o.EnableTermination,
             ["termination_token"] = o.TerminationToken is null ? null : "(set)",
             // bert-as-service's process description, mapped onto ours: one process, in-process queues instead of ipc sockets.

@@ -67,15 +67,16 @@ public sealed class EncodingEngine
         var pooled = settings.Pooling == PoolingStrategy.ClsPooled;
         var onnx = Guard(spec.ReadOnnx, "model.onnx");
         var editLayers = !pooled && !(settings.PoolingLayer is [-1]);
-        if (editLayers || options.NoPositionEmbeddings)
+        var int8 = options.Quantize == "int8";
+        if (editLayers || options.NoPositionEmbeddings || int8)
         {
             var clock = Stopwatch.StartNew();
             string path = "";
             var hit = false;
             var source = onnx;
-            onnx = Guard(() => GraphCache.GetOrBuild(source, editLayers ? settings.PoolingLayer : null, options.NoPositionEmbeddings, options.GraphTmpDir, out path, out hit));
-            logger.LogInformation("Edited graph for -pooling_layer [{Layers}]{Positions} {How} {Path} in {Milliseconds} ms",
-                string.Join(", ", settings.PoolingLayer), options.NoPositionEmbeddings ? " without position embeddings" : "",
+            onnx = Guard(() => GraphCache.GetOrBuild(source, editLayers ? settings.PoolingLayer : null, options.NoPositionEmbeddings, int8, options.GraphTmpDir, out path, out hit));
+            logger.LogInformation("Edited graph for -pooling_layer [{Layers}]{Positions}{Quantized} {How} {Path} in {Milliseconds} ms",
+                string.Join(", ", settings.PoolingLayer), options.NoPositionEmbeddings ? " without position embeddings" : "", int8 ? ", int8 matmuls" : "",
                 hit ? "loaded from cache" : "built and cached at", path, clock.ElapsedMilliseconds);
         }
 

@@ -78,7 +78,10 @@ public sealed partial class EncoderGraph
     /// after the deepest, or the original outputs when <paramref name="layers"/> is null; with
     /// <paramref name="zeroPositions"/>, the position-embedding table is all zeros.
     /// </summary>
-    public byte[] Expose(IReadOnlyList<int>? layers, bool zeroPositions)
+    /// <param name="layers">0-based layers to output, or null for the graph's own outputs.</param>
+    /// <param name="zeroPositions">Zero the position-embedding table.</param>
+    /// <param name="quantize">Quantize the constant-weight MatMuls to int8 (<see cref="Int8Quantizer"/>).</param>
+    public byte[] Expose(IReadOnlyList<int>? layers, bool zeroPositions, bool quantize = false)
     {
         // Edits happen on the parsed model itself: cloning 90 MB of weights would double the start-up memory.
         var graph = _model.Graph;
@@ -98,6 +101,8 @@ public sealed partial class EncoderGraph
         }
         if (zeroPositions)
             ZeroPositionTable(graph);
+        if (quantize && Int8Quantizer.Apply(_model) == 0)
+            throw new ModelLoadException("-quantize int8: the graph has no MatMul with a constant float weight to quantize.");
         _model.MetadataProps.Add(new StringStringEntryProto { Key = LayerCountKey, Value = LayerCount.ToString(System.Globalization.CultureInfo.InvariantCulture) });
         return _model.ToByteArray();
     }

@@ -11,11 +11,11 @@ namespace BertServing.Server.Models;
 public static class GraphCache
 {
     /// <summary>The edited graph, from the cache or built and cached; <paramref name="layers"/> as the user gave them, null to keep the outputs.</summary>
-    public static byte[] GetOrBuild(byte[] source, IReadOnlyList<int>? layers, bool zeroPositions, string? directory, out string path, out bool hit)
+    public static byte[] GetOrBuild(byte[] source, IReadOnlyList<int>? layers, bool zeroPositions, bool quantize, string? directory, out string path, out bool hit)
     {
         var dir = directory ?? Path.Combine(Path.GetTempPath(), "bertserving-graphs");
         var hash = Convert.ToHexStringLower(SHA256.HashData(source))[..16];
-        var edit = (layers is null ? "outputs" : "layers" + string.Join('_', layers.Select(l => l.ToString(CultureInfo.InvariantCulture)))) + (zeroPositions ? "-nopos" : "");
+        var edit = (layers is null ? "outputs" : "layers" + string.Join('_', layers.Select(l => l.ToString(CultureInfo.InvariantCulture)))) + (zeroPositions ? "-nopos" : "") + (quantize ? "-int8" : "");
         path = Path.Combine(dir, $"{hash}-{edit}.onnx");
         if (File.Exists(path))
         {
@@ -25,7 +25,7 @@ public static class GraphCache
         hit = false;
         var graph = EncoderGraph.Parse(source);
         var resolved = layers is null ? null : EncoderGraph.ResolveLayers(layers, graph.LayerCount == 0 ? throw NoLayers() : graph.LayerCount);
-        var bytes = graph.Expose(resolved, zeroPositions);
+        var bytes = graph.Expose(resolved, zeroPositions, quantize);
         try
         {
             Directory.CreateDirectory(dir);
