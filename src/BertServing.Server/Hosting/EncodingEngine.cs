@@ -53,7 +53,7 @@ public sealed class EncodingEngine
     public static EncodingEngine Start(ServerOptions options, ILogger logger)
     {
         var spec = options.ModelDir is { } dir
-            ? Guard(() => ModelFolder.Open(dir, options.TunedModelDir, options.CkptName, options.ConfigName))
+            ? Guard(() => ModelFolder.Open(dir, options.TunedModelDir, options.CkptName, options.ConfigName, options.GraphTmpDir))
             : BuiltInModelSpec.Create();
         var settings = Guard(() => ModelSettings.Resolve(options, spec));
         var vocabulary = Guard(() =>

@@ -6,7 +6,9 @@ namespace BertServing.Server.Models;
 /// <summary>
 /// Reads a model folder as Hugging Face / sentence-transformers exports lay it out: <c>model.onnx</c> or
 /// <c>onnx/model.onnx</c>, <c>vocab.txt</c>, and when present <c>config.json</c>, <c>tokenizer_config.json</c>,
-/// <c>sentence_bert_config.json</c> and <c>1_Pooling/config.json</c>.
+/// <c>sentence_bert_config.json</c> and <c>1_Pooling/config.json</c>. A folder with weights and no graph (Hugging
+/// Face's <c>model.safetensors</c>, or Google's <c>bert_model.ckpt.*</c> with <c>bert_config.json</c>) is served
+/// through a graph built from the weights (<see cref="Weights.WeightsGraph"/>).
 /// </summary>
 public static class ModelFolder
 {
@@ -15,13 +17,14 @@ public static class ModelFolder
     /// <param name="tunedDir">The <c>-tuned_model_dir</c>, whose graph replaces <paramref name="dir"/>'s.</param>
     /// <param name="ckptName">The <c>-ckpt_name</c>: a graph file name, or bert-as-service's default to look for model.onnx.</param>
     /// <param name="configName">The <c>-config_name</c>: the model config, falling back to config.json.</param>
-    public static ModelSpec Open(string dir, string? tunedDir = null, string ckptName = ServerOptions.DefaultCkptName, string configName = ServerOptions.DefaultConfigName)
+    /// <param name="graphTmpDir">Where graphs built from weights are cached (<c>-graph_tmp_dir</c>).</param>
+    public static ModelSpec Open(string dir, string? tunedDir = null, string ckptName = ServerOptions.DefaultCkptName, string configName = ServerOptions.DefaultConfigName, string? graphTmpDir = null)
     {
         var full = Path.GetFullPath(dir);
         if (!Directory.Exists(full))
             throw new ModelLoadException($"-model_dir {full} does not exist.");
         var graphDir = tunedDir is null ? full : Path.GetFullPath(tunedDir);
-        var onnx = FindGraph(graphDir, ckptName);
+        var (graphFile, kind) = FindGraph(graphDir, ckptName);
         var vocab = Path.Combine(full, "vocab.txt");
         if (!File.Exists(vocab))
             throw new ModelLoadException($"No vocab.txt in {full}: the WordPiece vocabulary is required.");
@@ -33,7 +36,9 @@ public static class ModelFolder
         return new ModelSpec
         {
             Name = Path.GetFileName(full.TrimEnd(Path.DirectorySeparatorChar)),
-            ReadOnnx = () => File.ReadAllBytes(onnx),
+            ReadOnnx = kind == GraphKind.Onnx
+                ? () => File.ReadAllBytes(graphFile)
+                : () => BuildFromWeights(graphFile, kind, ConfigPath(full, configName), graphTmpDir),
             OpenVocabulary = () => File.OpenRead(vocab),
             DoLowerCase = Bool(tokenizer, "do_lower_case"),
             MaxSeqLength = Int(sbert, "max_seq_length"),
@@ -43,23 +48,52 @@ public static class ModelFolder
         };
     }
 
-    static string FindGraph(string dir, string ckptName)
+    enum GraphKind { Onnx, Safetensors, TfCheckpoint }
+
+    static (string Path, GraphKind Kind) FindGraph(string dir, string ckptName)
     {
         if (ckptName != ServerOptions.DefaultCkptName)
         {
             var named = Path.Combine(dir, ckptName);
             if (File.Exists(named) && named.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase))
-                return named;
-            throw new ModelLoadException(File.Exists(named) || File.Exists(named + ".index")
-                ? $"-ckpt_name {ckptName}: only ONNX graphs (.onnx) are served; TensorFlow checkpoints are not supported yet."
-                : $"-ckpt_name {ckptName}: no such file in {dir}.");
+                return (named, GraphKind.Onnx);
+            if (File.Exists(named) && named.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase))
+                return (named, GraphKind.Safetensors);
+            if (File.Exists(named + ".index"))
+                return (named, GraphKind.TfCheckpoint); // a fine-tuned checkpoint, e.g. model.ckpt-1000
+            throw new ModelLoadException($"-ckpt_name {ckptName}: no such .onnx or .safetensors file, nor TensorFlow checkpoint ({ckptName}.index), in {dir}.");
         }
         var onnx = new[] { "model.onnx", Path.Combine("onnx", "model.onnx") }.Select(f => Path.Combine(dir, f)).FirstOrDefault(File.Exists);
         if (onnx is not null)
-            return onnx;
-        throw new ModelLoadException(File.Exists(Path.Combine(dir, ckptName + ".index"))
-            ? $"{dir} holds a TensorFlow checkpoint ({ckptName}); only ONNX graphs are served so far. Export it to ONNX (model.onnx)."
-            : $"No model.onnx or onnx/model.onnx in {dir}.");
+            return (onnx, GraphKind.Onnx);
+        var safetensors = Path.Combine(dir, "model.safetensors");
+        if (File.Exists(safetensors))
+            return (safetensors, GraphKind.Safetensors);
+        var checkpoint = Path.Combine(dir, ckptName);
+        if (File.Exists(checkpoint + ".index"))
+            return (checkpoint, GraphKind.TfCheckpoint);
+        throw new ModelLoadException($"No model in {dir}: looked for model.onnx, onnx/model.onnx, model.safetensors and {ckptName}.index.");
+    }
+
+    static string ConfigPath(string dir, string configName)
+    {
+        var named = Path.Combine(dir, configName);
+        if (File.Exists(named))
+            return named;
+        var fallback = Path.Combine(dir, "config.json");
+        return File.Exists(fallback) ? fallback : throw new ModelLoadException($"No {configName} or config.json in {dir}: building the graph from weights needs the model config.");
+    }
+
+    static byte[] BuildFromWeights(string graphFile, GraphKind kind, string config, string? cacheDir)
+    {
+        var files = kind == GraphKind.Safetensors
+            ? [graphFile, config]
+            : Directory.GetFiles(Path.GetDirectoryName(graphFile)!, Path.GetFileName(graphFile) + ".*").Order(StringComparer.Ordinal).Append(config).ToArray();
+        return Weights.WeightsGraph.GetOrBuild(files, () =>
+        {
+            var raw = kind == GraphKind.Safetensors ? Weights.SafetensorsReader.Read(graphFile) : Weights.TfCheckpointReader.Read(graphFile);
+            return Weights.BertWeights.From(raw, Weights.BertConfig.Read(config), graphFile);
+        }, cacheDir, out _, out _);
     }
 
     static PoolingStrategy? PoolingOf(JsonDocument? pooling)

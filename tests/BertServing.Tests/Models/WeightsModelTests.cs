@@ -1,0 +1,144 @@
+using System.Globalization;
+using System.Text.Json;
+using BertServing.Client;
+using BertServing.Server.Models;
+using BertServing.Server.Models.Weights;
+using BertServing.Tests.Support;
+
+namespace BertServing.Tests.Models;
+
+/// <summary>
+/// Model folders with weights and no graph, made from the built-in model's real weights: the server builds the BERT
+/// graph itself and must give the built-in model's embeddings.
+/// </summary>
+[Collection(ServerCollection.Name)]
+public sealed class WeightsModelTests(ServerFixture fixture) : IDisposable
+{
+    static readonly Lazy<Dictionary<string, WeightTensor>> Weights = new(() => OnnxWeights.ExtractHuggingFace(BuiltInModelSpec.Create().ReadOnnx()));
+    readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory("bertserving-weights-");
+    readonly string[] _sentences = [.. new[] { "First do it", "then do it right", "then do it better" }.Concat(File.ReadLines(RepoPaths.TestData("sentences-4000.txt")).Take(40))];
+
+    public void Dispose() => _dir.Delete(recursive: true);
+
+    /// <summary>The built-in model exported as a folder, its graph replaced by <paramref name="write"/>'s files.</summary>
+    string Folder(string name, Action<string> write)
+    {
+        var folder = Path.Combine(_dir.FullName, name);
+        ModelExporter.ExportBuiltIn(folder);
+        File.Delete(Path.Combine(folder, "model.onnx"));
+        write(folder);
+        return folder;
+    }
+
+    void AssertSameEmbeddings(ServerProcess server)
+    {
+        using var built = new BertClient("127.0.0.1", server.Port, server.PortOut, TimeSpan.FromSeconds(60));
+        using var reference = fixture.NewClient();
+        var expected = reference.Encode(_sentences);
+        var actual = built.Encode(_sentences);
+        for (var i = 0; i < _sentences.Length; i++)
+            Assert.True(Similarity.Cosine(expected.Row(i), actual.Row(i)) >= 0.99999f, $"sentence {i}: cosine {Similarity.Cosine(expected.Row(i), actual.Row(i))}");
+        Numerics.AssertClose(expected.Row(0), actual.Row(0), 1e-4f);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("bert.")]
+    public async Task A_safetensors_folder_serves_the_same_embeddings_as_the_onnx_export(string prefix)
+    {
+        var folder = Folder("hf" + prefix.Length, f => SafetensorsWriter.Write(Path.Combine(f, "model.safetensors"), Weights.Value.ToDictionary(w => prefix + w.Key, w => w.Value)));
+        var cache = Path.Combine(_dir.FullName, "cache");
+        using (var server = await ServerProcess.StartAsync("-cpu", "-model_dir", folder, "-graph_tmp_dir", cache))
+            AssertSameEmbeddings(server);
+        Assert.Single(Directory.GetFiles(cache, "*-built.onnx"));
+    }
+
+    [Fact]
+    public async Task A_graph_built_from_weights_has_every_layer_and_the_pooler()
+    {
+        var folder = Folder("layers", f => SafetensorsWriter.Write(Path.Combine(f, "model.safetensors"), Weights.Value));
+        var cache = Path.Combine(_dir.FullName, "cache");
+        var servers = await Task.WhenAll(
+            ServerProcess.StartAsync("-cpu", "-model_dir", folder, "-graph_tmp_dir", cache, "-pooling_layer", "-4", "-2"),
+            ServerProcess.StartAsync("-cpu", "-graph_tmp_dir", cache, "-pooling_layer", "-4", "-2"),
+            ServerProcess.StartAsync("-cpu", "-model_dir", folder, "-graph_tmp_dir", cache, "-pooling_strategy", "CLS_POOLED"),
+            ServerProcess.StartAsync("-cpu", "-graph_tmp_dir", cache, "-pooling_strategy", "CLS_POOLED"));
+        try
+        {
+            for (var pair = 0; pair < 4; pair += 2)
+            {
+                using var built = new BertClient("127.0.0.1", servers[pair].Port, servers[pair].PortOut, TimeSpan.FromSeconds(60));
+                using var onnx = new BertClient("127.0.0.1", servers[pair + 1].Port, servers[pair + 1].PortOut, TimeSpan.FromSeconds(60));
+                var a = built.Encode(_sentences[..8]);
+                var b = onnx.Encode(_sentences[..8]);
+                Assert.Equal(b.Dimension, a.Dimension);
+                for (var i = 0; i < 8; i++)
+                    Assert.True(Similarity.Cosine(b.Row(i), a.Row(i)) >= 0.99999f, $"server pair {pair}, sentence {i}");
+            }
+        }
+        finally
+        {
+            foreach (var server in servers) server.Dispose();
+        }
+    }
+
+    [Fact]
+    public async Task A_google_tensorflow_checkpoint_folder_serves_the_same_embeddings_as_the_onnx_export()
+    {
+        // Google's layout: bert_model.ckpt.{index,data-*}, bert_config.json, vocab.txt; TF names, kernels [in, out].
+        var folder = Folder("google", f =>
+        {
+            TfCheckpointWriter.Write(Path.Combine(f, "bert_model.ckpt"), Weights.Value.ToDictionary(w => GoogleName(w.Key), w => IsKernel(w.Key) ? OnnxWeights.Transpose(w.Value) : w.Value));
+            File.Move(Path.Combine(f, "config.json"), Path.Combine(f, "bert_config.json"));
+        });
+        using var server = await ServerProcess.StartAsync("-cpu", "-model_dir", folder, "-graph_tmp_dir", Path.Combine(_dir.FullName, "cache"));
+        AssertSameEmbeddings(server);
+    }
+
+    static bool IsKernel(string name) => name.EndsWith(".weight", StringComparison.Ordinal) && !name.Contains("LayerNorm", StringComparison.Ordinal) && !name.StartsWith("embeddings.", StringComparison.Ordinal);
+
+    static string GoogleName(string name)
+    {
+        var path = "bert/" + System.Text.RegularExpressions.Regex.Replace(name, @"layer\.(\d+)", "layer_$1").Replace('.', '/');
+        if (path.Contains("LayerNorm", StringComparison.Ordinal))
+            return path.Replace("/weight", "/gamma", StringComparison.Ordinal).Replace("/bias", "/beta", StringComparison.Ordinal);
+        if (path.StartsWith("bert/embeddings/", StringComparison.Ordinal))
+            return path[..^"/weight".Length];
+        return path.EndsWith("/weight", StringComparison.Ordinal) ? path[..^"/weight".Length] + "/kernel" : path;
+    }
+
+    public static TheoryData<string, string> Broken => new()
+    {
+        { "missing", "lacks 1 tensor(s) a 6-layer BERT encoder needs: encoder.layer.3.output.dense.weight" },
+        { "shape", "tensor encoder.layer.0.intermediate.dense.bias has shape [1535]" },
+        { "roberta", "RoBERTa and ALBERT weights are laid out differently" },
+        { "config", "describes a 'distilbert' model" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Broken))]
+    public async Task Unsupported_or_incomplete_weights_fail_the_start_with_one_clear_line(string what, string expected)
+    {
+        var folder = Folder(what, f =>
+        {
+            var weights = new Dictionary<string, WeightTensor>(Weights.Value);
+            switch (what)
+            {
+                case "missing": weights.Remove("encoder.layer.3.output.dense.weight"); break;
+                case "shape": weights["encoder.layer.0.intermediate.dense.bias"] = new WeightTensor([1535], new float[1535]); break;
+                case "roberta": weights = weights.ToDictionary(w => "roberta." + w.Key, w => w.Value); break;
+                case "config":
+                    var config = JsonSerializer.Deserialize<Dictionary<string, JsonElement>>(File.ReadAllText(Path.Combine(f, "config.json")))!;
+                    config["model_type"] = JsonSerializer.SerializeToElement("distilbert");
+                    File.WriteAllText(Path.Combine(f, "config.json"), JsonSerializer.Serialize(config));
+                    break;
+            }
+            SafetensorsWriter.Write(Path.Combine(f, "model.safetensors"), weights);
+        });
+        var (code, _, stderr) = await ServerProcess.RunToExitAsync(TimeSpan.FromSeconds(90), "-cpu",
+            "-port", ServerProcess.FreePort().ToString(CultureInfo.InvariantCulture), "-port_out", ServerProcess.FreePort().ToString(CultureInfo.InvariantCulture),
+            "-model_dir", folder, "-graph_tmp_dir", Path.Combine(_dir.FullName, "cache"));
+        Assert.Equal(1, code);
+        Assert.Contains(expected, Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries)), StringComparison.Ordinal);
+    }
+}
