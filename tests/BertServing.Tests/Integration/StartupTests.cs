@@ -26,7 +26,7 @@ public sealed class StartupTests(ServerFixture fixture) : IDisposable
     public Task Missing_model_dir() => AssertFailsAsync(2, "does not exist", "-model_dir", Path.Combine(_dir, "nowhere"));
 
     [Fact]
-    public Task Model_dir_without_model() => AssertFailsAsync(1, "No model.onnx or onnx/model.onnx", "-model_dir", _dir);
+    public Task Model_dir_without_model() => AssertFailsAsync(1, "looked for model.onnx, onnx/model.onnx, model.safetensors and bert_model.ckpt.index", "-model_dir", _dir);
 
     [Fact]
     public Task Model_dir_without_vocab()

@@ -30,7 +30,7 @@ public sealed class FlagTests
 
     [Fact]
     public Task A_ckpt_name_that_is_not_an_onnx_graph_is_refused() =>
-        AssertRejectedAsync(1, "only ONNX graphs", "-model_dir", RepoPaths.Root, "-ckpt_name", "BertServing.sln");
+        AssertRejectedAsync(1, "-ckpt_name BertServing.sln: no such .onnx or .safetensors file", "-model_dir", RepoPaths.Root, "-ckpt_name", "BertServing.sln");
 
     [Fact]
     public async Task An_http_port_equal_to_a_zeromq_port_is_refused()
