@@ -9,11 +9,13 @@ namespace BertServing.Tests.Models;
 public sealed class QuantizeTests(ITestOutputHelper output)
 {
     [Fact]
-    public async Task Int8_embeddings_stay_close_to_float32_and_keep_the_blogs_ranking()
+    public async Task Int8_embeddings_stay_within_cosine_099_of_float32_for_every_corpus_sentence()
     {
-        var corpus = File.ReadLines(RepoPaths.TestData("sentences-4000.txt")).Take(200).ToArray();
+        var corpus = File.ReadLines(RepoPaths.TestData("sentences-4000.txt")).ToArray();
         string[] blog = ["First do it", "then do it right", "then do it better"];
         var servers = await FlaggedServer.StartAllAsync([], ["-quantize", "int8"]);
+        foreach (var server in servers)
+            server.Client.Encode(corpus[..64]); // warm, so the 120 s client timeout covers only the real work
         try
         {
             var (fp32, int8) = (servers[0], servers[1]);
@@ -22,8 +24,7 @@ public sealed class QuantizeTests(ITestOutputHelper output)
             var b = int8.Client.Encode(corpus);
             var cosines = Enumerable.Range(0, corpus.Length).Select(i => Similarity.Cosine(a.Row(i), b.Row(i))).ToArray();
             output.WriteLine($"cosine int8 vs float32 over {corpus.Length} sentences: min {cosines.Min():0.0000}, mean {cosines.Average():0.0000}");
-            Assert.True(cosines.Min() >= 0.98f, $"min cosine {cosines.Min()}");
-            Assert.True(cosines.Average() >= 0.99f, $"mean cosine {cosines.Average()}");
+            Assert.True(cosines.Min() >= 0.99f, $"{cosines.Count(c => c < 0.99f)} sentences under cosine 0.99, min {cosines.Min()}");
             Assert.True(cosines.Max() < 0.999999f, "int8 output identical to float32: the graph was not quantized");
 
             var cos = Similarity.CosineMatrix(int8.Client.Encode(blog));
