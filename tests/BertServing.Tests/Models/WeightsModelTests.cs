@@ -114,6 +114,32 @@ public sealed class WeightsModelTests : IDisposable
         return worst;
     }
 
+    [Fact]
+    public async Task A_fine_tuned_checkpoint_is_served_with_tuned_model_dir_and_ckpt_name()
+    {
+        // bas's fine-tuning flow: vocabulary and bert_config.json from -model_dir, model.ckpt-N from -tuned_model_dir.
+        var folder = Folder("base", f => File.Move(Path.Combine(f, "config.json"), Path.Combine(f, "bert_config.json")));
+        var tuned = Directory.CreateDirectory(Path.Combine(_dir.FullName, "tuned")).FullName;
+        TfCheckpointWriter.Write(Path.Combine(tuned, "model.ckpt-1000"), Weights.Value.ToDictionary(w => GoogleName(w.Key), w => IsKernel(w.Key) ? OnnxWeights.Transpose(w.Value) : w.Value));
+        var cache = Path.Combine(_dir.FullName, "cache");
+        var servers = await Task.WhenAll(
+            ServerProcess.StartAsync("-cpu", "-graph_tmp_dir", cache, "-model_dir", folder, "-tuned_model_dir", tuned, "-ckpt_name", "model.ckpt-1000"),
+            ServerProcess.StartAsync("-cpu"));
+        try
+        {
+            using var built = new BertClient("127.0.0.1", servers[0].Port, servers[0].PortOut, TimeSpan.FromSeconds(60));
+            using var onnx = new BertClient("127.0.0.1", servers[1].Port, servers[1].PortOut, TimeSpan.FromSeconds(60));
+            var a = built.Encode(_sentences);
+            var b = onnx.Encode(_sentences);
+            for (var i = 0; i < _sentences.Length; i++)
+                Numerics.AssertClose(b.Row(i), a.Row(i), 1e-4f);
+        }
+        finally
+        {
+            foreach (var server in servers) server.Dispose();
+        }
+    }
+
     static bool IsKernel(string name) => name.EndsWith(".weight", StringComparison.Ordinal) && !name.Contains("LayerNorm", StringComparison.Ordinal) && !name.StartsWith("embeddings.", StringComparison.Ordinal);
 
     static string GoogleName(string name)
