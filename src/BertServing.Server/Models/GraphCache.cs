@@ -26,19 +26,26 @@ public static class GraphCache
         var graph = EncoderGraph.Parse(source);
         var resolved = layers is null ? null : EncoderGraph.ResolveLayers(layers, graph.LayerCount == 0 ? throw NoLayers() : graph.LayerCount);
         var bytes = graph.Expose(resolved, zeroPositions, quantize);
+        path = Store(path, bytes);
+        return bytes;
+    }
+
+    /// <summary>Writes <paramref name="bytes"/> to <paramref name="path"/>; returns the path, or why it could not be cached.</summary>
+    internal static string Store(string path, byte[] bytes)
+    {
         try
         {
-            Directory.CreateDirectory(dir);
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
             // Write then rename: a concurrent or interrupted start never sees half a file.
             var temp = path + "." + Environment.ProcessId.ToString(CultureInfo.InvariantCulture) + ".tmp";
             File.WriteAllBytes(temp, bytes);
             File.Move(temp, path, overwrite: true);
+            return path;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            path = "(not cached: " + e.Message + ")";
+            return "(not cached: " + e.Message + ")";
         }
-        return bytes;
     }
 
     static ModelLoadException NoLayers() =>

@@ -74,7 +74,7 @@ public sealed class WeightsModelTests : IDisposable
             Folder("google", f =>
             {
                 // Google's layout: bert_model.ckpt.{index,data-*}, bert_config.json, vocab.txt; TF names, kernels [in, out].
-                TfCheckpointWriter.Write(Path.Combine(f, "bert_model.ckpt"), Weights.Value.ToDictionary(w => GoogleName(w.Key), w => IsKernel(w.Key) ? OnnxWeights.Transpose(w.Value) : w.Value));
+                TfCheckpointWriter.Write(Path.Combine(f, "bert_model.ckpt"), Weights.Value.ToDictionary(w => GoogleName(w.Key), w => IsKernel(w.Key) ? w.Value.Transposed() : w.Value));
                 File.Move(Path.Combine(f, "config.json"), Path.Combine(f, "bert_config.json"));
             }),
         };
@@ -120,7 +120,7 @@ public sealed class WeightsModelTests : IDisposable
         // bas's fine-tuning flow: vocabulary and bert_config.json from -model_dir, model.ckpt-N from -tuned_model_dir.
         var folder = Folder("base", f => File.Move(Path.Combine(f, "config.json"), Path.Combine(f, "bert_config.json")));
         var tuned = Directory.CreateDirectory(Path.Combine(_dir.FullName, "tuned")).FullName;
-        TfCheckpointWriter.Write(Path.Combine(tuned, "model.ckpt-1000"), Weights.Value.ToDictionary(w => GoogleName(w.Key), w => IsKernel(w.Key) ? OnnxWeights.Transpose(w.Value) : w.Value));
+        TfCheckpointWriter.Write(Path.Combine(tuned, "model.ckpt-1000"), Weights.Value.ToDictionary(w => GoogleName(w.Key), w => IsKernel(w.Key) ? w.Value.Transposed() : w.Value));
         var cache = Path.Combine(_dir.FullName, "cache");
         var servers = await Task.WhenAll(
             ServerProcess.StartAsync("-cpu", "-graph_tmp_dir", cache, "-model_dir", folder, "-tuned_model_dir", tuned, "-ckpt_name", "model.ckpt-1000"),

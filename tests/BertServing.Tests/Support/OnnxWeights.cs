@@ -35,7 +35,7 @@ public static class OnnxWeights
             {
                 var transB = node.Attribute.FirstOrDefault(a => a.Name == "transB")?.I == 1;
                 var w = Read(gemmWeight);
-                weights[node.Input[2][..^".bias".Length] + ".weight"] = transB ? w : Transpose(w);
+                weights[node.Input[2][..^".bias".Length] + ".weight"] = transB ? w : w.Transposed();
                 continue;
             }
             if (node.OpType != "Add")
@@ -45,19 +45,9 @@ public static class OnnxWeights
             if (bias is null || other is null || !producers.TryGetValue(other, out var matmul) || matmul.OpType != "MatMul"
                 || !initializers.TryGetValue(matmul.Input[1], out var weight))
                 continue;
-            weights[bias[..^".bias".Length] + ".weight"] = Transpose(Read(weight)); // MatMul holds [in, out]; Hugging Face stores [out, in]
+            weights[bias[..^".bias".Length] + ".weight"] = Read(weight).Transposed(); // MatMul holds [in, out]; Hugging Face stores [out, in]
         }
         return weights;
-    }
-
-    public static WeightTensor Transpose(WeightTensor tensor)
-    {
-        int rows = tensor.Shape[0], columns = tensor.Shape[1];
-        var values = new float[tensor.Values.Length];
-        for (var r = 0; r < rows; r++)
-            for (var c = 0; c < columns; c++)
-                values[c * rows + r] = tensor.Values[r * columns + c];
-        return new WeightTensor([columns, rows], values);
     }
 
     static WeightTensor Read(TensorProto tensor) => new(

@@ -80,14 +80,9 @@ public sealed class BertGraphBuilder
     /// <summary>x W^T + b, with W stored as the <c>[in, out]</c> matrix MatMul takes.</summary>
     string Linear(string x, string prefix)
     {
-        var weight = _weights[prefix + ".weight"];
-        int rows = weight.Shape[0], columns = weight.Shape[1];
-        var transposed = new float[weight.Values.Length];
-        for (var r = 0; r < rows; r++)
-            for (var col = 0; col < columns; col++)
-                transposed[col * rows + r] = weight.Values[r * columns + col];
+        var weight = _weights[prefix + ".weight"].Transposed();
         var name = prefix + ".weight_t";
-        AddInitializer(name, [columns, rows], transposed);
+        AddInitializer(name, [weight.Shape[0], weight.Shape[1]], weight.Values);
         return Node("Add", [Node("MatMul", [x, name]), Weight(prefix + ".bias")]);
     }
 

@@ -37,7 +37,7 @@ public sealed partial class BertWeights
         foreach (var (name, tensor) in raw)
         {
             if (Canonical(name) is { } canonical)
-                tensors[canonical.Name] = canonical.Transpose ? Transposed(tensor) : tensor;
+                tensors[canonical.Name] = canonical.Transpose ? tensor.Transposed() : tensor;
         }
         var weights = new BertWeights(tensors, config);
         weights.Check(source);
@@ -101,18 +101,6 @@ public sealed partial class BertWeights
         hf = hf.Replace("LayerNorm.gamma", "LayerNorm.weight", StringComparison.Ordinal).Replace("LayerNorm.beta", "LayerNorm.bias", StringComparison.Ordinal);
         return hf.StartsWith("embeddings.", StringComparison.Ordinal) || hf.StartsWith("encoder.", StringComparison.Ordinal) || hf.StartsWith("pooler.", StringComparison.Ordinal)
             ? (hf, false) : null;
-    }
-
-    static WeightTensor Transposed(WeightTensor tensor)
-    {
-        if (tensor.Shape.Length != 2)
-            return tensor;
-        int rows = tensor.Shape[0], columns = tensor.Shape[1];
-        var values = new float[tensor.Values.Length];
-        for (var r = 0; r < rows; r++)
-            for (var c = 0; c < columns; c++)
-                values[c * rows + r] = tensor.Values[r * columns + c];
-        return new WeightTensor([columns, rows], values);
     }
 
     [GeneratedRegex(@"layer_(\d+)")]

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Security.Cryptography;
 
 namespace BertServing.Server.Models.Weights;
@@ -33,17 +32,7 @@ public static class WeightsGraph
         }
         hit = false;
         var bytes = BertGraphBuilder.Build(load());
-        try
-        {
-            Directory.CreateDirectory(dir);
-            var temp = path + "." + Environment.ProcessId.ToString(CultureInfo.InvariantCulture) + ".tmp";
-            File.WriteAllBytes(temp, bytes);
-            File.Move(temp, path, overwrite: true);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            path = "(not cached: " + e.Message + ")";
-        }
+        path = GraphCache.Store(path, bytes);
         return bytes;
     }
 }
