@@ -18,6 +18,8 @@ sealed class ClientConnection : IDisposable
     readonly SubscriberSocket _sub;
     readonly NetMQQueue<(long Id, NetMQMessage Message)> _outbox;
     readonly NetMQPoller _poller;
+    readonly Queue<(long Id, NetMQMessage Message)> _unsent = new(); // the I/O thread's alone
+    readonly NetMQTimer _retry = new(TimeSpan.FromMilliseconds(20));
     readonly ConcurrentDictionary<long, TaskCompletionSource<ReceivedReply>> _pending = new();
     int _disposed;
 
@@ -49,13 +51,13 @@ sealed class ClientConnection : IDisposable
         _outbox.ReceiveReady += (_, e) =>
         {
             while (e.Queue.TryDequeue(out var item, TimeSpan.Zero))
-            {
-                // Never block the I/O thread: a full send queue means the server is unreachable or swamped.
-                if (!_push.TrySendMultipartMessage(item.Message))
-                    Fail(item.Id, new InvalidOperationException(
-                        $"Cannot send to tcp://{ip}:{port}: the send queue is full. Is the server running and reachable?"));
-            }
+                _unsent.Enqueue(item);
+            SendWhatWeCan();
         };
+        // Never block the I/O thread: while the server is unreachable (not started yet, restarting) PUSH has nowhere
+        // to put a request, so it waits here and is retried until it goes out or its caller's timeout forgets it.
+        _retry.Enable = false;
+        _retry.Elapsed += (_, _) => SendWhatWeCan();
         _sub.ReceiveReady += (_, e) =>
         {
             var message = new NetMQMessage();
@@ -65,8 +67,20 @@ sealed class ClientConnection : IDisposable
                 message = new NetMQMessage();
             }
         };
-        _poller = [_sub, _outbox];
+        _poller = [_sub, _outbox, _retry];
         _poller.RunAsync("bertserving-client-io", isBackgroundThread: true);
+    }
+
+    void SendWhatWeCan()
+    {
+        while (_unsent.TryPeek(out var next))
+        {
+            if (!_pending.ContainsKey(next.Id) || _push.TrySendMultipartMessage(next.Message))
+                _unsent.Dequeue(); // sent, or its caller stopped waiting
+            else
+                break;
+        }
+        _retry.Enable = _unsent.Count > 0;
     }
 
     /// <summary>Sends <paramref name="request"/> and returns the task of its reply.</summary>

@@ -53,6 +53,20 @@ public sealed class FaultTests(Xunit.Abstractions.ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_client_started_before_its_server_is_answered_once_the_server_is_up()
+    {
+        var (port, portOut) = (ServerProcess.FreePort(), ServerProcess.FreePort());
+        using var client = new BertClient("127.0.0.1", port, portOut, TimeSpan.FromSeconds(60));
+        var early = client.EncodeAsync(["sent before the server was there"]);
+        await Task.Delay(1000);
+        Assert.False(early.IsCompleted, early.Exception?.ToString()); // waiting, not failed
+        var p = port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var q = portOut.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        using var server = await ServerProcess.StartExactAsync(port, portOut, "-cpu", "-port", p, "-port_out", q);
+        Assert.Equal(384, (await early.WaitAsync(TimeSpan.FromSeconds(60))).Dimension);
+    }
+
+    [Fact]
     public async Task With_two_servers_and_one_killed_mid_load_the_multi_server_client_completes_every_request()
     {
         using var a = await ServerProcess.StartAsync("-cpu");
