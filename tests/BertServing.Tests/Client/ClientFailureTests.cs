@@ -9,6 +9,7 @@ using NetMQ.Sockets;
 namespace BertServing.Tests.Client;
 
 /// <summary>Timeouts, version checks and bertserving-terminate.</summary>
+[Collection(TimingCollection.Name)]
 public sealed class ClientFailureTests
 {
     [Fact]

@@ -27,3 +27,13 @@ public sealed class ServerCollection : ICollectionFixture<ServerFixture>
 {
     public const string Name = "built-in model server";
 }
+
+/// <summary>
+/// Tests that assert on wall-clock bounds the issues ask for (a timeout raised within its limit + 20%): they run alone,
+/// after the parallel collections, because a loaded 2-core machine delays any thread's wake-up by seconds.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class TimingCollection
+{
+    public const string Name = "timing-sensitive, run alone";
+}
