@@ -49,27 +49,15 @@ public sealed class ClientFailureTests
     {
         using var server = await ServerProcess.StartAsync("-cpu", "-enable_termination");
         var dll = Path.Combine(RepoPaths.Root, "src", "BertServing.Terminate", "bin", ServerProcess.Configuration, "net10.0", "bertserving-terminate.dll");
-        var (code, stdout, _) = await Run(dll, "-ip", "127.0.0.1", "-port", server.Port.ToString());
+        var (code, stdout, _) = await DotnetApp.RunAsync(dll, "-ip", "127.0.0.1", "-port", server.Port.ToString());
         Assert.Equal(0, code);
         Assert.Contains($"shutdown signal sent to {server.Port}", stdout, StringComparison.Ordinal);
         Assert.Equal(0, server.Stop(TimeSpan.FromSeconds(30)));
         Assert.Contains("TERMINATION received", server.Stdout, StringComparison.Ordinal);
 
-        var (deadCode, _, stderr) = await Run(dll, "-port", ServerProcess.FreePort().ToString(), "-timeout", "500");
+        var (deadCode, _, stderr) = await DotnetApp.RunAsync(dll, "-port", ServerProcess.FreePort().ToString(), "-timeout", "500");
         Assert.Equal(1, deadCode);
         Assert.Contains("no connection", stderr, StringComparison.Ordinal);
-    }
-
-    static async Task<(int Code, string Stdout, string Stderr)> Run(string dll, params string[] args)
-    {
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        info.ArgumentList.Add(dll);
-        foreach (var arg in args) info.ArgumentList.Add(arg);
-        using var process = Process.Start(info)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
-        return (process.ExitCode, await stdout, await stderr);
     }
 
     /// <summary>Answers every hello as a server of <c>version</c> would; nothing else.</summary>

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using BertServing.Tests.Support;
 
@@ -7,21 +6,10 @@ namespace BertServing.Tests.Reliability;
 /// <summary>TERMINATION is refused unless enabled, and with a token unless it carries it.</summary>
 public sealed class TerminationTests
 {
-    static readonly string Terminate = Path.Combine(RepoPaths.Root, "src", "BertServing.Terminate", "bin", ServerProcess.Configuration, "net10.0", "bertserving-terminate.dll");
+    static readonly string Terminate = DotnetApp.Dll("src", "BertServing.Terminate", "bertserving-terminate");
 
-    static async Task<(int Code, string Stdout, string Stderr)> RunTerminateAsync(ServerProcess server, params string[] extra)
-    {
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        string[] args = [Terminate, "-ip", "127.0.0.1", "-port", server.Port.ToString(CultureInfo.InvariantCulture), "-port_out", server.PortOut.ToString(CultureInfo.InvariantCulture), .. extra];
-        foreach (var arg in args)
-            info.ArgumentList.Add(arg);
-        using var process = Process.Start(info)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await process.WaitForExitAsync(timeout.Token);
-        return (process.ExitCode, await stdout, await stderr);
-    }
+    static Task<(int Code, string Stdout, string Stderr)> RunTerminateAsync(ServerProcess server, params string[] extra) =>
+        DotnetApp.RunAsync(Terminate, ["-ip", "127.0.0.1", "-port", server.Port.ToString(CultureInfo.InvariantCulture), "-port_out", server.PortOut.ToString(CultureInfo.InvariantCulture), .. extra]);
 
     [Fact]
     public async Task By_default_termination_is_refused_and_the_server_keeps_serving()

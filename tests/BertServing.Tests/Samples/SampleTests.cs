@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using BertServing.Tests.Support;
 
@@ -10,18 +9,9 @@ public sealed class SampleTests(ServerFixture fixture)
 {
     static async Task<string> RunAsync(string sample, params string[] args)
     {
-        var dll = Path.Combine(RepoPaths.Root, "samples", sample, "bin", ServerProcess.Configuration, "net10.0", sample + ".dll");
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        info.ArgumentList.Add(dll);
-        foreach (var arg in args)
-            info.ArgumentList.Add(arg);
-        using var process = Process.Start(info)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120));
-        await process.WaitForExitAsync(timeout.Token);
-        Assert.True(process.ExitCode == 0, await stderr);
-        return await stdout;
+        var (code, stdout, stderr) = await DotnetApp.RunAsync(DotnetApp.Dll("samples", sample, sample), args);
+        Assert.True(code == 0, stderr);
+        return stdout;
     }
 
     string[] Ports => [fixture.Server.Port.ToString(CultureInfo.InvariantCulture), fixture.Server.PortOut.ToString(CultureInfo.InvariantCulture)];
