@@ -1,8 +1,5 @@
 using System.Text;
-using System.Text.Json;
 using BertServing.Tests.Support;
-using NetMQ;
-using NetMQ.Sockets;
 
 namespace BertServing.Tests.Reliability;
 
@@ -36,22 +33,12 @@ public sealed class LegacyBadInputTests(ServerFixture fixture)
     [MemberData(nameof(Cases))]
     public void Each_bad_request_gets_an_error_reply_matched_to_its_request_id(string what, byte[] msg, string requestId, string msgLen, string expected)
     {
-        var identity = Guid.NewGuid().ToString();
-        using var sub = new SubscriberSocket();
-        using var push = new PushSocket();
-        sub.Options.Linger = push.Options.Linger = TimeSpan.Zero;
-        sub.Subscribe(identity);
-        sub.Connect($"tcp://127.0.0.1:{fixture.Server.PortOut}");
-        push.Connect($"tcp://127.0.0.1:{fixture.Server.Port}");
-        push.SendMultipartMessage(new NetMQMessage([new NetMQFrame(identity), new NetMQFrame(msg), new NetMQFrame(requestId), new NetMQFrame(msgLen)]));
-
-        NetMQMessage? reply = null;
-        Assert.True(sub.TryReceiveMultipartMessage(TimeSpan.FromSeconds(20), ref reply), $"{what}: no reply");
-        Assert.Equal(4, reply!.FrameCount);
+        var (reply, header) = LegacyExchange.Send(fixture.Server, msg, requestId, msgLen);
+        Assert.Equal(4, reply.FrameCount);
         Assert.Equal(requestId, reply[3].ConvertToString());
-        var header = JsonDocument.Parse(reply[1].ToByteArray()).RootElement;
         Assert.StartsWith("bertserving error BadRequest: ", header.GetProperty("dtype").GetString(), StringComparison.Ordinal);
-        Assert.Contains(expected, header.GetProperty("error").GetProperty("message").GetString(), StringComparison.Ordinal);
+        var message = header.GetProperty("error").GetProperty("message").GetString()!;
+        Assert.True(message.Contains(expected, StringComparison.Ordinal), $"{what}: {message}");
         using var client = fixture.NewClient();
         Assert.Equal(384, client.Encode(["still serving"]).Dimension);
     }

@@ -1,10 +1,7 @@
-using System.Text;
 using System.Text.Json;
 using BertServing.Client;
 using BertServing.Client.Protocol;
 using BertServing.Tests.Support;
-using NetMQ;
-using NetMQ.Sockets;
 using ErrorCode = BertServing.Client.Protocol.ErrorCode;
 
 namespace BertServing.Tests.Reliability;
@@ -50,18 +47,8 @@ public sealed class LimitTests : IAsyncLifetime
     public void Bert_serving_client_requests_over_a_limit_get_a_legacy_error_naming_it(string what, string flag)
     {
         string[] texts = what == "bytes" ? [.. Enumerable.Range(0, 40).Select(i => new string('a', 150) + i)] : ["fine", new string('b', 201)];
-        var identity = Guid.NewGuid().ToString();
-        using var sub = new SubscriberSocket();
-        using var push = new PushSocket();
-        sub.Options.Linger = push.Options.Linger = TimeSpan.Zero;
-        sub.Subscribe(identity);
-        sub.Connect($"tcp://127.0.0.1:{_server.PortOut}");
-        push.Connect($"tcp://127.0.0.1:{_server.Port}");
-        push.SendMultipartMessage(new NetMQMessage([new NetMQFrame(identity), new NetMQFrame(JsonSerializer.SerializeToUtf8Bytes(texts)), new NetMQFrame("7"), new NetMQFrame(texts.Length.ToString(System.Globalization.CultureInfo.InvariantCulture))]));
-        NetMQMessage? reply = null;
-        Assert.True(sub.TryReceiveMultipartMessage(TimeSpan.FromSeconds(20), ref reply));
-        Assert.Equal("7", reply![3].ConvertToString());
-        var header = JsonDocument.Parse(Encoding.UTF8.GetString(reply[1].ToByteArray())).RootElement;
+        var (reply, header) = LegacyExchange.Send(_server, JsonSerializer.SerializeToUtf8Bytes(texts), "7", texts.Length.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal("7", reply[3].ConvertToString());
         Assert.StartsWith("bertserving error TooLarge", header.GetProperty("dtype").GetString(), StringComparison.Ordinal);
         Assert.Contains(flag, header.GetProperty("error").GetProperty("message").GetString(), StringComparison.Ordinal);
     }
