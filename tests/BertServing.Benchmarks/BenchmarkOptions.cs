@@ -3,8 +3,8 @@ namespace BertServing.Benchmarks;
 /// <summary>What to measure: bas's <c>bert-serving-benchmark</c> flags, with defaults sized for a 2-core machine.</summary>
 sealed class BenchmarkOptions
 {
-    /// <summary>Sentences, one per line. Defaults to <c>tests/data/sentences-4000.txt</c> (run from the repository root).</summary>
-    public string Corpus { get; set; } = Path.Combine("tests", "data", "sentences-4000.txt");
+    /// <summary>Sentences, one per line. Defaults to the project's corpus (<c>tests/data/sentences-4000.txt</c>), copied beside the program.</summary>
+    public string Corpus { get; set; } = Path.Combine(AppContext.BaseDirectory, "data", "sentences-4000.txt");
 
     /// <summary>Client batch sizes to try (bas's <c>-test_client_batch_size</c>).</summary>
     public int[] ClientBatchSizes { get; set; } = [1, 16, 256];

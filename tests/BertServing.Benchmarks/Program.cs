@@ -24,7 +24,13 @@ var waitTillReady = Int("wait_till_ready", "Seconds to wait for a server's ready
 var numWorker = Int("num_worker", "Server workers.", o.NumWorker);
 var targetsOnly = new Option<bool>("-targets_only", "--targets_only") { Description = "Measure only the targets table (no sweeps): for repeated A/B runs." };
 var output = new Option<string>("-output", "--output") { Description = "Folder for results.md and throughput.svg.", DefaultValueFactory = _ => o.Output };
-var root = new RootCommand("bertserving-benchmark") { corpus, clientBatchSizes, maxBatchSizes, maxSeqLens, numClients, poolingLayers, quantize, numRepeat, roundSentences, clientBatchSize, waitTillReady, numWorker, targetsOnly, output };
+var root = new RootCommand("bertserving-benchmark: bert-as-service's benchmark against a BertServing server, beside the same model on raw ONNX Runtime in-process.") { corpus, clientBatchSizes, maxBatchSizes, maxSeqLens, numClients, poolingLayers, quantize, numRepeat, roundSentences, clientBatchSize, waitTillReady, numWorker, targetsOnly, output };
+// bas's single-dash spelling, as the other two commands take it.
+foreach (var option in root.Options)
+{
+    if (option is System.CommandLine.Help.HelpOption) option.Aliases.Add("-help");
+    if (option is VersionOption) option.Aliases.Add("-version");
+}
 var parse = root.Parse(args);
 if (parse.Errors.Count > 0)
 {
@@ -51,12 +57,18 @@ if (o.NumRepeat < 1 || o.RoundSentences < 1)
     return 2;
 }
 
+if (!File.Exists(o.Corpus))
+{
+    Console.Error.WriteLine($"bertserving-benchmark: error: corpus file {o.Corpus} not found.");
+    return 2;
+}
+
 var sentences = File.ReadLines(o.Corpus).Where(l => !string.IsNullOrWhiteSpace(l)).Take(o.RoundSentences).ToArray();
 var ready = TimeSpan.FromSeconds(o.WaitTillReady);
 var md = new StringBuilder();
 md.AppendLine(CultureInfo.InvariantCulture, $"## bertserving-benchmark, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores");
 md.AppendLine();
-md.AppendLine(CultureInfo.InvariantCulture, $"corpus {o.Corpus} ({sentences.Length} sentences per round), {o.NumRepeat} timed rounds after 1 warm-up, {o.NumWorker} worker(s), CPU");
+md.AppendLine(CultureInfo.InvariantCulture, $"corpus {Path.GetFileName(o.Corpus)} ({sentences.Length} sentences per round), {o.NumRepeat} timed rounds after 1 warm-up, {o.NumWorker} worker(s), CPU");
 md.AppendLine();
 
 // The ceiling's best batch size first, alone; then one ceiling round runs just before every timed server round, in

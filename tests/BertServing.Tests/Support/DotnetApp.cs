@@ -2,21 +2,24 @@ using System.Diagnostics;
 
 namespace BertServing.Tests.Support;
 
-/// <summary>Runs one of the repository's built programs (<c>dotnet X.dll args</c>) to its end, as users run it.</summary>
+/// <summary>Runs one of the repository's programs (<c>dotnet X.dll args</c>, or an installed command) to its end, as users run it.</summary>
 public static class DotnetApp
 {
     /// <summary>Exit code and output of <c>dotnet <paramref name="dll"/> <paramref name="args"/></c>; fails the test after 120 s.</summary>
-    public static async Task<(int Code, string Stdout, string Stderr)> RunAsync(string dll, params string[] args)
+    public static Task<(int Code, string Stdout, string Stderr)> RunAsync(string dll, params string[] args) =>
+        RunProgramAsync("dotnet", Environment.CurrentDirectory, TimeSpan.FromSeconds(120), [dll, .. args]);
+
+    /// <summary>Exit code and output of <paramref name="program"/> run in <paramref name="workingDirectory"/>; fails the test after <paramref name="timeout"/>.</summary>
+    public static async Task<(int Code, string Stdout, string Stderr)> RunProgramAsync(string program, string workingDirectory, TimeSpan timeout, params string[] args)
     {
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        info.ArgumentList.Add(dll);
+        var info = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = workingDirectory };
         foreach (var arg in args)
             info.ArgumentList.Add(arg);
         using var process = Process.Start(info)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120));
-        await process.WaitForExitAsync(timeout.Token);
+        using var cts = new CancellationTokenSource(timeout);
+        await process.WaitForExitAsync(cts.Token);
         return (process.ExitCode, await stdout, await stderr);
     }
 

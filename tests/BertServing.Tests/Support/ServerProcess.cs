@@ -57,9 +57,22 @@ public sealed class ServerProcess : IDisposable
     }
 
     /// <summary>Starts a server with exactly <paramref name="args"/>, which must bind <paramref name="port"/> and <paramref name="portOut"/>.</summary>
-    public static async Task<ServerProcess> StartExactAsync(int port, int portOut, params string[] args)
+    public static Task<ServerProcess> StartExactAsync(int port, int portOut, params string[] args) =>
+        WaitReadyAsync(Launch(args, port, portOut));
+
+    /// <summary>
+    /// Starts an installed <c>bertserving-start</c> (a tool's command, <paramref name="executable"/>) in
+    /// <paramref name="workingDirectory"/> on two free loopback ports and waits until it says it is ready.
+    /// </summary>
+    public static Task<ServerProcess> StartInstalledAsync(string executable, string workingDirectory, params string[] extraArgs)
     {
-        var server = Launch(args, port, portOut);
+        var (port, portOut) = (FreePort(), FreePort());
+        var info = Redirected(executable, workingDirectory, ["-port", port.ToString(), "-port_out", portOut.ToString(), .. extraArgs]);
+        return WaitReadyAsync(new ServerProcess(Process.Start(info)!, port, portOut));
+    }
+
+    static async Task<ServerProcess> WaitReadyAsync(ServerProcess server)
+    {
         var exited = server._process.WaitForExitAsync();
         var finished = await Task.WhenAny(server._ready.Task, exited, Task.Delay(TimeSpan.FromSeconds(120)));
         if (finished != server._ready.Task)
@@ -86,18 +99,22 @@ public sealed class ServerProcess : IDisposable
         var dll = Path.Combine(ServerDirectory, "bertserving-start.dll");
         if (!File.Exists(dll))
             throw new FileNotFoundException($"Build the server first: {dll} is missing.", dll);
-        var info = new ProcessStartInfo("dotnet")
+        return new ServerProcess(Process.Start(Redirected("dotnet", ServerDirectory, [dll, .. args]))!, port, portOut);
+    }
+
+    static ProcessStartInfo Redirected(string fileName, string workingDirectory, string[] args)
+    {
+        var info = new ProcessStartInfo(fileName)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             RedirectStandardInput = true,
             UseShellExecute = false,
-            WorkingDirectory = ServerDirectory,
+            WorkingDirectory = workingDirectory,
         };
-        info.ArgumentList.Add(dll);
         foreach (var arg in args)
             info.ArgumentList.Add(arg);
-        return new ServerProcess(Process.Start(info)!, port, portOut);
+        return info;
     }
 
     /// <summary>A port the OS just gave out and released; good enough on a test machine.</summary>
@@ -106,6 +123,21 @@ public sealed class ServerProcess : IDisposable
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    /// <summary>Waits for the server to end by itself: its exit code, or null if it still runs after <paramref name="timeout"/>.</summary>
+    public async Task<int?> ExitCodeAsync(TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        try
+        {
+            await _process.WaitForExitAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            return null;
+        }
+        return _process.ExitCode;
     }
 
     /// <summary>Whether the process has ended.</summary>
