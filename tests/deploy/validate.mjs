@@ -2,15 +2,18 @@
 // Dockerfiles through a Dockerfile validator (dockerfile-utils) plus the rules this project needs, and the compose
 // file's wiring. Ends with "deploy: N passed, M failed" for .ci/run to count.
 import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments, parse } from 'yaml';
+import dockerignore from '@balena/dockerignore';
 import { validate as validateDockerfile } from 'dockerfile-utils';
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
 import { Service } from 'kubernetes-models/v1/Service';
 import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler';
 
-const docker = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'docker');
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const docker = join(root, 'docker');
 const models = { Deployment, Service, HorizontalPodAutoscaler };
 let passed = 0, failed = 0;
 
@@ -77,6 +80,18 @@ check('docker-compose.yml publishes both ZeroMQ ports and starts the client once
   const ports = compose.services.server.ports.map(p => p.split(':')[0]);
   for (const port of ['5555', '5556']) assert(ports.includes(port), `port ${port} not published`);
   assert(compose.services.client.depends_on.server.condition === 'service_healthy', 'the client does not wait for a healthy server');
+});
+
+check('.dockerignore keeps host build output out of the build context and every tracked source in it', () => {
+  // Docker's own matching rules (@balena/dockerignore), on the context the Dockerfiles use: the repository root.
+  const ignore = dockerignore().add(readFileSync(join(root, '.dockerignore'), 'utf8'));
+  const hostOutput = ['src/BertServing.Server/bin/Release/net10.0/bertserving-start.dll', 'src/BertServing.Server/obj/project.assets.json',
+    'tests/BertServing.Tests/bin/Debug/net10.0/x.dll', 'tests/deploy/node_modules/yaml/package.json', 'artifacts/packages/BertServing.Server.0.1.0.nupkg', '.git/HEAD'];
+  for (const path of hostOutput) assert(ignore.ignores(path), `${path} would be sent to the Docker daemon`);
+  const tracked = execFileSync('git', ['ls-files'], { cwd: root, encoding: 'utf8' }).split('\n').filter(Boolean);
+  assert(tracked.includes('docker/entrypoint.sh'), 'git ls-files did not list the repository');
+  const dropped = tracked.filter(path => ignore.ignores(path));
+  assert(dropped.length === 0, `tracked files left out of the build context: ${dropped.join(', ')}`);
 });
 
 console.log(`deploy: ${passed} passed, ${failed} failed`);

@@ -28,6 +28,12 @@ public sealed class InstalledTools : IAsyncLifetime
     /// <summary>This machine's platform, the one the RID-specific packages are built for.</summary>
     public static string Rid => RuntimeInformation.RuntimeIdentifier;
 
+    /// <summary>The copy of the sources the packages were built from (what a Docker build context holds, minus samples and tests).</summary>
+    public string Sources => Path.Combine(_root.FullName, "sources");
+
+    /// <summary>A fresh empty folder under the fixture's temporary root.</summary>
+    public string NewFolder(string name) => Directory.CreateDirectory(Path.Combine(_root.FullName, name)).FullName;
+
     /// <summary>Where <c>dotnet pack</c> wrote the packages.</summary>
     public string Packages => Path.Combine(_root.FullName, "packages");
 
@@ -39,7 +45,7 @@ public sealed class InstalledTools : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var sources = Directory.CreateDirectory(Path.Combine(_root.FullName, "sources")).FullName;
+        var sources = Directory.CreateDirectory(Sources).FullName;
         foreach (var file in SourceFiles)
             File.Copy(Path.Combine(RepoPaths.Root, file), Path.Combine(sources, file));
         foreach (var folder in SourceFolders)
@@ -82,7 +88,8 @@ public sealed class InstalledTools : IAsyncLifetime
         return Task.CompletedTask;
     }
 
-    static async Task RunOrThrowAsync(string workingDirectory, params string[] args)
+    /// <summary>Runs <c>dotnet args</c> in <paramref name="workingDirectory"/>; throws with its output when it fails.</summary>
+    public static async Task RunOrThrowAsync(string workingDirectory, params string[] args)
     {
         var (code, stdout, stderr) = await DotnetApp.RunProgramAsync("dotnet", workingDirectory, PackTimeout, args);
         if (code != 0)
@@ -100,11 +107,11 @@ public sealed class InstalledTools : IAsyncLifetime
 }
 
 /// <summary>
-/// The installed-tool tests run alone: packing compiles the server twice over on both cores, and the parallel
-/// tests' servers should not share the machine with it.
+/// The packaging tests (installed tools, the images' publish step) run alone: they compile the server on both
+/// cores, and the parallel tests' servers should not share the machine with that.
 /// </summary>
 [CollectionDefinition(Name, DisableParallelization = true)]
 public sealed class InstalledToolsCollection : ICollectionFixture<InstalledTools>
 {
-    public const string Name = "installed dotnet tools, run alone";
+    public const string Name = "packaging, run alone";
 }

@@ -67,7 +67,18 @@ public sealed class ServerProcess : IDisposable
     public static Task<ServerProcess> StartInstalledAsync(string executable, string workingDirectory, params string[] extraArgs)
     {
         var (port, portOut) = (FreePort(), FreePort());
-        var info = Redirected(executable, workingDirectory, ["-port", port.ToString(), "-port_out", portOut.ToString(), .. extraArgs]);
+        return StartCommandAsync(port, portOut, executable, workingDirectory, new Dictionary<string, string>(), ["-port", port.ToString(), "-port_out", portOut.ToString(), .. extraArgs]);
+    }
+
+    /// <summary>
+    /// Starts <paramref name="fileName"/> with <paramref name="args"/> and <paramref name="environment"/> (a script or
+    /// program that runs the server, which must bind <paramref name="port"/> and <paramref name="portOut"/>) and waits until it is ready.
+    /// </summary>
+    public static Task<ServerProcess> StartCommandAsync(int port, int portOut, string fileName, string workingDirectory, IReadOnlyDictionary<string, string> environment, params string[] args)
+    {
+        var info = Redirected(fileName, workingDirectory, args);
+        foreach (var (name, value) in environment)
+            info.Environment[name] = value;
         return WaitReadyAsync(new ServerProcess(Process.Start(info)!, port, portOut));
     }
 
