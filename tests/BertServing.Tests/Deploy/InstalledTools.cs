@@ -19,7 +19,7 @@ public sealed class InstalledTools : IAsyncLifetime
         ("BertServing.Benchmark", "tests/BertServing.Benchmarks", "bertserving-benchmark", true),
     ];
 
-    static readonly string[] SourceFiles = [".editorconfig", "Directory.Build.props", "Directory.Build.targets", "Directory.Packages.props", "global.json"];
+    static readonly string[] SourceFiles = [".editorconfig", "README.md", "Directory.Build.props", "Directory.Build.targets", "Directory.Packages.props", "global.json"];
     static readonly string[] SourceFolders = ["src", "tests/BertServing.Benchmarks", "tests/data"];
     static readonly TimeSpan PackTimeout = TimeSpan.FromMinutes(10);
 

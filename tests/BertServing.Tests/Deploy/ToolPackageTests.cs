@@ -39,6 +39,7 @@ public sealed class ToolPackageTests(InstalledTools tools)
             using (var stream = zip.GetEntry(perPlatform ? "tools/any/any/DotnetToolSettings.xml" : "tools/net10.0/any/DotnetToolSettings.xml")!.Open())
                 settings = XDocument.Load(stream);
             Assert.Equal(command, Assert.Single(settings.Descendants("Command")).Attribute("Name")!.Value);
+            Assert.Contains("README.md", Entries(id)); // what the feed shows for the package
             if (!perPlatform)
                 continue;
 

@@ -16,7 +16,25 @@ public sealed class FlaggedServer : IDisposable
     public BertClient Client { get; }
 
     /// <summary>Graph edits are cached here for the whole test run, as a user's -graph_tmp_dir would be.</summary>
-    public static string GraphCache { get; } = Directory.CreateTempSubdirectory("bertserving-test-graphs-").FullName;
+    public static string GraphCache { get; } = CreateGraphCache();
+
+    static string CreateGraphCache()
+    {
+        var dir = Directory.CreateTempSubdirectory("bertserving-test-graphs-").FullName;
+        // Edited graphs are ~100 MB each; without this every test run left ~400 MB in the temp folder.
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            try
+            {
+                Directory.Delete(dir, recursive: true);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // A server still shutting down holds a file: the OS's temp cleaning gets the rest.
+            }
+        };
+        return dir;
+    }
 
     public static async Task<FlaggedServer> StartAsync(params string[] flags) =>
         new(await ServerProcess.StartAsync(["-cpu", "-graph_tmp_dir", GraphCache, .. flags]));
