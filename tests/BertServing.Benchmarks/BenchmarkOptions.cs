@@ -42,6 +42,9 @@ sealed class BenchmarkOptions
     /// <summary>Idle-server latency probes (1-sentence requests).</summary>
     public int LatencyProbes { get; set; } = 200;
 
+    /// <summary>Also measure the HTTP front (<c>/v1/embeddings</c> float and base64, bas's <c>/encode</c>) on the same server.</summary>
+    public bool TestHttp { get; set; }
+
     /// <summary>Where the markdown tables and the SVG chart go.</summary>
     public string Output { get; set; } = "benchmark-results";
 }

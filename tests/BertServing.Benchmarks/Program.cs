@@ -23,8 +23,9 @@ var clientBatchSize = Int("client_batch_size", "Client batch size while another 
 var waitTillReady = Int("wait_till_ready", "Seconds to wait for a server's ready line.", o.WaitTillReady);
 var numWorker = Int("num_worker", "Server workers.", o.NumWorker);
 var targetsOnly = new Option<bool>("-targets_only", "--targets_only") { Description = "Measure only the targets table (no sweeps): for repeated A/B runs." };
+var testHttp = new Option<bool>("-test_http", "--test_http") { Description = "Also measure the HTTP front (/v1/embeddings float and base64, /encode) against ZeroMQ on the same server." };
 var output = new Option<string>("-output", "--output") { Description = "Folder for results.md and throughput.svg.", DefaultValueFactory = _ => o.Output };
-var root = new RootCommand("bertserving-benchmark: bert-as-service's benchmark against a BertServing server, beside the same model on raw ONNX Runtime in-process.") { corpus, clientBatchSizes, maxBatchSizes, maxSeqLens, numClients, poolingLayers, quantize, numRepeat, roundSentences, clientBatchSize, waitTillReady, numWorker, targetsOnly, output };
+var root = new RootCommand("bertserving-benchmark: bert-as-service's benchmark against a BertServing server, beside the same model on raw ONNX Runtime in-process.") { corpus, clientBatchSizes, maxBatchSizes, maxSeqLens, numClients, poolingLayers, quantize, numRepeat, roundSentences, clientBatchSize, waitTillReady, numWorker, targetsOnly, testHttp, output };
 // bas's single-dash spelling, as the other two commands take it.
 foreach (var option in root.Options)
 {
@@ -49,6 +50,7 @@ o.PoolingLayers = Given(poolingLayers, o.PoolingLayers);
 var quantizeValues = parse.GetValue(quantize) ?? [];
 (o.NumRepeat, o.RoundSentences, o.ClientBatchSize, o.WaitTillReady, o.NumWorker, o.Output) =
     (parse.GetValue(numRepeat), parse.GetValue(roundSentences), parse.GetValue(clientBatchSize), parse.GetValue(waitTillReady), parse.GetValue(numWorker), parse.GetValue(output)!);
+o.TestHttp = parse.GetValue(testHttp);
 if (parse.GetValue(targetsOnly))
     (o.ClientBatchSizes, o.NumClients, o.MaxBatchSizes, o.MaxSeqLens, o.PoolingLayers) = ([], [], [], [], []);
 if (o.NumRepeat < 1 || o.RoundSentences < 1)
@@ -88,14 +90,17 @@ double[] serverLatency = [];
 var requestScope = double.NaN;
 long rss = 0;
 var baseFlags = new[] { "-num_worker", o.NumWorker.ToString(CultureInfo.InvariantCulture) };
-var rounds = (o.ClientBatchSizes.Length + o.NumClients.Length + o.MaxBatchSizes.Length + o.MaxSeqLens.Length + o.PoolingLayers.Length + quantizeValues.Length + 3) * (o.NumRepeat + 1);
+var httpRoutes = o.TestHttp ? Enum.GetValues<HttpLoad.Route>() : [];
+var rounds = (o.ClientBatchSizes.Length + o.NumClients.Length + o.MaxBatchSizes.Length + o.MaxSeqLens.Length + o.PoolingLayers.Length + quantizeValues.Length + 3
+    + (o.TestHttp ? httpRoutes.Length + 1 : 0)) * (o.NumRepeat + 1);
+double[] httpLatency = [];
 
 AnsiConsole.Progress().AutoClear(true).Start(progress =>
 {
     var task = progress.AddTask("benchmark rounds", maxValue: rounds);
     void Tick() => task.Increment(1);
 
-    using (var server = ServerUnderTest.Start(baseFlags, ready))
+    using (var server = ServerUnderTest.Start(baseFlags, ready, http: o.TestHttp))
     {
         // Unmeasured: a fresh server keeps re-JITting hot code on its own threads for a while after "ready", which
         // slowed the in-process ceiling rounds paired with the first measured line by a quarter (365 vs 490/s).
@@ -126,6 +131,17 @@ AnsiConsole.Progress().AutoClear(true).Start(progress =>
         if (rows.Count > 0) tables.Add(Report.Table("concurrent clients, 1 sentence per request", "num_client", rows));
         line64 = ClientLoad.Run(server, sentences, 64, 1, o.RoundSentences, o.NumRepeat, CeilingRound, Tick);
         rss = server.ResidentBytes;
+        if (o.TestHttp)
+        {
+            // Same server, same batches: what the HTTP front's JSON costs against ZeroMQ's raw float frames.
+            rows = [("ZeroMQ BertClient (the 256 line above)", line256!)];
+            foreach (var route in httpRoutes)
+                rows.Add((HttpLoad.Describe(route), HttpLoad.Run(server, sentences, route, 1, 256, o.RoundSentences, o.NumRepeat, CeilingRound, Tick)));
+            rows.Add(("ZeroMQ, 64 clients, 1 sentence each (the line above)", line64!));
+            rows.Add(("HTTP /v1/embeddings (base64), 64 callers, 1 sentence each", HttpLoad.Run(server, sentences, HttpLoad.Route.OpenAiBase64, 64, 1, o.RoundSentences, o.NumRepeat, CeilingRound, Tick)));
+            tables.Add(Report.Table("HTTP front vs ZeroMQ (1 caller, batches of 256, unless stated)", "path", rows));
+            httpLatency = HttpLoad.Latencies(server, sentences, HttpLoad.Route.OpenAiBase64, o.LatencyProbes);
+        }
     }
 
     void Vary(string flag, int[] values, string title) => VaryText(flag, [.. values.Select(v => v.ToString(CultureInfo.InvariantCulture))], title);
@@ -159,6 +175,8 @@ md.AppendLine(CultureInfo.InvariantCulture, $"| the ceiling with each 256-senten
 md.AppendLine(CultureInfo.InvariantCulture, $"| 1 client, batches of 256 sent without waiting (EncodeBatchesAsync) | {line256Pipelined!.Average:0} sentences/s = {line256Pipelined.Ratio:0.00} of ceiling | | |");
 md.AppendLine(CultureInfo.InvariantCulture, $"| 64 clients, 1 sentence each | {line64!.Average:0} sentences/s = {line64.Ratio / line256.Ratio:0.00} of the line above | ≥ 0.70 | {Met(line64.Ratio / line256.Ratio >= 0.70)} |");
 md.AppendLine(CultureInfo.InvariantCulture, $"| 1-sentence request, idle server, p50 (p99) | {p50:0.00} ms ({Report.Percentile(serverLatency, 99):0.00}) vs in-process batch-1 {rawP50:0.00} ms | ≤ +1 ms | {Met(p50 <= rawP50 + 1)} |");
+if (httpLatency.Length > 0)
+    md.AppendLine(CultureInfo.InvariantCulture, $"| 1-sentence HTTP /v1/embeddings (base64), idle server, p50 (p99) | {Report.Percentile(httpLatency, 50):0.00} ms ({Report.Percentile(httpLatency, 99):0.00}) vs ZeroMQ {p50:0.00} ms | | |");
 md.AppendLine(CultureInfo.InvariantCulture, $"| server RSS after the 64-client run | {rss / 1048576.0:0} MiB | ≤ 2048 MiB | {Met(rss <= 2L << 30)} |");
 md.AppendLine();
 foreach (var table in tables)

@@ -9,16 +9,20 @@ sealed class ServerUnderTest : IDisposable
 {
     readonly Process _process;
 
-    ServerUnderTest(Process process, int port, int portOut)
+    ServerUnderTest(Process process, int port, int portOut, int httpPort)
     {
         _process = process;
         Port = port;
         PortOut = portOut;
+        HttpPort = httpPort;
     }
 
     public int Port { get; }
 
     public int PortOut { get; }
+
+    /// <summary>The HTTP front's port; 0 when the server runs without one.</summary>
+    public int HttpPort { get; }
 
     /// <summary>Resident memory now, from /proc (0 where there is none).</summary>
     public long ResidentBytes
@@ -32,9 +36,12 @@ sealed class ServerUnderTest : IDisposable
         }
     }
 
-    public static ServerUnderTest Start(IEnumerable<string> flags, TimeSpan waitTillReady)
+    public static ServerUnderTest Start(IEnumerable<string> flags, TimeSpan waitTillReady, bool http = false)
     {
         var (port, portOut) = (FreePort(), FreePort());
+        var httpPort = http ? FreePort() : 0;
+        if (http)
+            flags = [.. flags, "-http_port", httpPort.ToString(System.Globalization.CultureInfo.InvariantCulture)];
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
         info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "bertserving-start.dll"));
         foreach (var arg in (string[])["-cpu", "-port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-port_out", portOut.ToString(System.Globalization.CultureInfo.InvariantCulture), .. flags])
@@ -56,7 +63,7 @@ sealed class ServerUnderTest : IDisposable
             process.Kill(entireProcessTree: true);
             throw new InvalidOperationException("The server did not become ready:\n" + string.Join('\n', log));
         }
-        return new ServerUnderTest(process, port, portOut);
+        return new ServerUnderTest(process, port, portOut, httpPort);
     }
 
     static int FreePort()
