@@ -14,10 +14,10 @@ public sealed class QuantizeTests(ITestOutputHelper output)
         var corpus = File.ReadLines(RepoPaths.TestData("sentences-4000.txt")).ToArray();
         string[] blog = ["First do it", "then do it right", "then do it better"];
         var servers = await FlaggedServer.StartAllAsync([], ["-quantize", "int8"]);
-        foreach (var server in servers)
-            server.Client.Encode(corpus[..64]); // warm, so the 120 s client timeout covers only the real work
         try
         {
+            foreach (var server in servers)
+                server.Client.Encode(corpus[..64]); // warm, so the 120 s client timeout covers only the real work
             var (fp32, int8) = (servers[0], servers[1]);
             Assert.Contains("int8 matmuls", int8.Process.Stdout, StringComparison.Ordinal);
             var a = fp32.Client.Encode(corpus);

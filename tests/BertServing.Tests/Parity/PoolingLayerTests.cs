@@ -80,6 +80,8 @@ public sealed class PoolingLayerTests : IDisposable
 
         // Its own output still serves.
         using var server = await ServerProcess.StartAsync("-cpu", "-model_dir", _dir, "-pooling_layer", "-1");
+        using var client = new BertClient("127.0.0.1", server.Port, server.PortOut, TimeSpan.FromSeconds(60));
+        Assert.Equal(384, client.Encode(["the last layer still serves"]).Dimension);
     }
 
     [Fact]

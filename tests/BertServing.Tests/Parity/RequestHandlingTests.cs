@@ -28,6 +28,7 @@ public sealed class RequestHandlingTests
             order.Enqueue(name);
             return result.Count;
         }
+        server.Client.GetServerInfo(); // handshake first, so the big request is surely sent before the small one
         var big = Encode("big", corpus);
         await Task.Delay(100); // let the big request reach the planner first
         var small = await Encode("small", ["a small request"]);

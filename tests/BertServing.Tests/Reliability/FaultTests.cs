@@ -103,8 +103,10 @@ public sealed class FaultTests(Xunit.Abstractions.ITestOutputHelper output)
                 Interlocked.Increment(ref done);
             }
         })).ToArray();
-        while (Volatile.Read(ref done) < 40)
+        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(3);
+        while (Volatile.Read(ref done) < 40 && !work.All(t => t.IsCompleted) && DateTime.UtcNow < deadline)
             await Task.Delay(20);
+        Assert.True(Volatile.Read(ref done) >= 40, $"only {done} requests completed before the kill");
         a.Kill();
         await Task.WhenAll(work).WaitAsync(TimeSpan.FromMinutes(3));
         Assert.Equal(corpus.Length, done);

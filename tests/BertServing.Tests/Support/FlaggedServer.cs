@@ -40,8 +40,21 @@ public sealed class FlaggedServer : IDisposable
         new(await ServerProcess.StartAsync(["-cpu", "-graph_tmp_dir", GraphCache, .. flags]));
 
     /// <summary>Starts several servers at once: start-up is mostly waiting on one core each.</summary>
-    public static async Task<FlaggedServer[]> StartAllAsync(params string[][] flagSets) =>
-        await Task.WhenAll(flagSets.Select(f => StartAsync(f)));
+    public static async Task<FlaggedServer[]> StartAllAsync(params string[][] flagSets)
+    {
+        var starts = flagSets.Select(f => StartAsync(f)).ToArray();
+        try
+        {
+            return await Task.WhenAll(starts);
+        }
+        catch
+        {
+            // One failed: stop the others, or their processes outlive the test run.
+            foreach (var start in starts.Where(s => s.IsCompletedSuccessfully))
+                start.Result.Dispose();
+            throw;
+        }
+    }
 
     public void Dispose()
     {

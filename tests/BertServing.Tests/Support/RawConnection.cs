@@ -15,12 +15,13 @@ public sealed class RawConnection : IDisposable
     readonly PushSocket _push = new();
     readonly SubscriberSocket _sub = new();
 
-    public RawConnection(ServerProcess server, string? identity = null)
+    /// <param name="subscribeToAll">Listen to every reply the server publishes, not only this identity's (to prove none is sent).</param>
+    public RawConnection(ServerProcess server, string? identity = null, bool subscribeToAll = false)
     {
         Identity = identity ?? Guid.NewGuid().ToString();
         _push.Options.Linger = TimeSpan.Zero;
         _sub.Options.Linger = TimeSpan.Zero;
-        _sub.Subscribe(Identity);
+        _sub.Subscribe(subscribeToAll ? "" : Identity);
         _push.Connect($"tcp://127.0.0.1:{server.Port}");
         _sub.Connect($"tcp://127.0.0.1:{server.PortOut}");
         WaitUntilSubscribed();
