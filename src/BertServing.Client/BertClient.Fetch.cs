@@ -46,7 +46,8 @@ public sealed partial class BertClient
             var pending = _sent.ToArray();
             var index = Task.WaitAny([.. pending.Select(p => (Task)p.Value)]);
             var (id, task) = pending[index];
-            _sent.TryRemove(id, out _);
+            if (!_sent.TryRemove(id, out _))
+                continue; // another thread's Fetch took it: each result is yielded once
             yield return new EncodeResponse(id, task.GetAwaiter().GetResult());
         }
     }

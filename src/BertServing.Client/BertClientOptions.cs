@@ -46,6 +46,11 @@ public sealed class BertClientOptions
     /// </summary>
     public string? CurveServerKey { get; set; }
 
+    /// <summary>The longest finite <see cref="Timeout"/>: a first call may wait twice it, and waits are counted in int milliseconds.</summary>
+    public static readonly TimeSpan MaxTimeout = TimeSpan.FromMilliseconds(int.MaxValue / 2);
+
+    internal BertClientOptions Copy() => (BertClientOptions)MemberwiseClone();
+
     /// <summary>The first problem with these options, or null when they are usable.</summary>
     public string? Validate()
     {
@@ -53,6 +58,7 @@ public sealed class BertClientOptions
         if (Port is < 1 or > 65535) return $"Port must be 1-65535, got {Port}.";
         if (PortOut is < 1 or > 65535) return $"PortOut must be 1-65535, got {PortOut}.";
         if (Timeout != System.Threading.Timeout.InfiniteTimeSpan && Timeout <= TimeSpan.Zero) return "Timeout must be positive or Timeout.InfiniteTimeSpan.";
+        if (Timeout > MaxTimeout) return $"Timeout must be at most {MaxTimeout.TotalDays:0} days; use Timeout.InfiniteTimeSpan to wait without limit.";
         if (Identity is not null && string.IsNullOrWhiteSpace(Identity)) return "Identity must not be empty.";
         if (CurveServerKey is not null && CurveServerKey.Length != 40) return $"CurveServerKey must be the server's 40-character Z85 public key, got {CurveServerKey.Length} characters.";
         return null;

@@ -20,7 +20,6 @@ public sealed class ConcurrentBertClient : IDisposable, IAsyncDisposable
         for (var i = 0; i < maxConcurrency; i++)
         {
             var copy = options is null ? new BertClientOptions() : Clone(options);
-            copy.Identity = null;
             var client = new BertClient(copy, logger);
             _all.Add(client);
             _available.Add(client);
@@ -60,11 +59,14 @@ public sealed class ConcurrentBertClient : IDisposable, IAsyncDisposable
         }
     }
 
-    static BertClientOptions Clone(BertClientOptions o) => new()
+    // Every option carries over (a hand-written copy once lost CurveServerKey), except the identity: pooled clients
+    // sharing one would each receive all the others' replies.
+    static BertClientOptions Clone(BertClientOptions o)
     {
-        Ip = o.Ip, Port = o.Port, PortOut = o.PortOut, Timeout = o.Timeout, ShowServerConfig = o.ShowServerConfig,
-        CheckVersion = o.CheckVersion, CheckLength = o.CheckLength, CheckTokenInfo = o.CheckTokenInfo, IgnoreAllChecks = o.IgnoreAllChecks,
-    };
+        var copy = o.Copy();
+        copy.Identity = null;
+        return copy;
+    }
 
     /// <inheritdoc/>
     public void Dispose()

@@ -79,7 +79,13 @@ public sealed class BatchPlanner
             Tokenize(job, _sentences);
             _pool.Add(job, _sentences);
         }
-        catch (Exception e) when (e is not OutOfMemoryException)
+        catch (OutOfMemoryException)
+        {
+            // Almost always the request's own output buffer (-pooling_strategy NONE: N x T x D floats in one array):
+            // this request is too big for the memory the server has, the server itself is fine.
+            job.Fail(ErrorCode.TooLarge, $"The server has no memory for this request's output ({job.Count} sentences); send fewer sentences per request.");
+        }
+        catch (Exception e)
         {
             // One bad job must not take the planner (and every other job) down with it; anything of it already
             // pooled is dropped when reached, as the job is finished.

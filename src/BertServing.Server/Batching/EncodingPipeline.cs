@@ -138,9 +138,10 @@ public sealed class EncodingPipeline
             foreach (var job in _planner.WaitingJobs.ToList())
                 job.Fail(ErrorCode.Internal, "The batch planner stopped with this request unplanned.");
         }
-        catch (Exception e) when (e is not OutOfMemoryException)
+        catch (Exception e)
         {
-            // Nothing accepted may be lost silently: refuse new jobs, fail the waiting and the queued ones.
+            // Nothing accepted may be lost silently, whatever the failure (even out of memory): refuse new jobs, fail
+            // the waiting and the queued ones. Without this the workers stop while the fronts still accept.
             var message = "The batch planner failed: " + e.Message;
             _jobs.Writer.TryComplete(e);
             _priorityJobs.Writer.TryComplete(e);

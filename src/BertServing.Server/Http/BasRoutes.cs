@@ -34,16 +34,23 @@ static class BasRoutes
             var backend = service.Require();
             var (id, sentences) = await ReadAsync(context.Request, backend.Info.MaxSentencesPerRequest).ConfigureAwait(false);
             var job = await service.EncodeAsync(EncodeRoute, ClientName(context), sentences.Texts, sentences.Tokenized, context.RequestAborted).ConfigureAwait(false);
-            var rows = new float[job.Count][];
-            for (var i = 0; i < job.Count; i++)
-                rows[i] = job.OutputRow(i).ToArray();
-            await WriteAsync(context, 200, new Dictionary<string, object?> { ["id"] = id, ["result"] = rows }).ConfigureAwait(false);
+            await WriteAsync(context, 200, new Dictionary<string, object?> { ["id"] = id, ["result"] = Result(job) }).ConfigureAwait(false);
         }
         catch (HttpFailureException failure)
         {
             EncodeService.Refused(EncodeRoute, failure);
             await WriteErrorAsync(context, failure).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>The vectors nested as bas's <c>ndarray.tolist()</c> nests them: <c>[N][D]</c>, or <c>[N][T][D]</c> with token rows.</summary>
+    static object Result(Batching.EncodeJob job)
+    {
+        if (job.TokenRows == 0)
+            return Enumerable.Range(0, job.Count).Select(i => job.OutputRow(i).ToArray()).ToArray();
+        return Enumerable.Range(0, job.Count)
+            .Select(i => Enumerable.Range(0, job.TokenRows).Select(t => job.OutputRow(i).Slice(t * job.Dimension, job.Dimension).ToArray()).ToArray())
+            .ToArray();
     }
 
     /// <summary>Writes a failure in bas's error shape.</summary>

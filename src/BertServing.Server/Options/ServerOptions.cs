@@ -186,6 +186,8 @@ public sealed class ServerOptions
         if (MaxRequestSentences < 1) return $"-max_request_sentences must be at least 1, got {MaxRequestSentences}.";
         if (Quantize is not ("none" or "int8")) return $"-quantize must be none or int8, got {Quantize}.";
         if (MaxQueuedSentences < 1) return $"-max_queued_sentences must be at least 1, got {MaxQueuedSentences}.";
+        if (MaxQueuedSentences < MaxRequestSentences)
+            return $"-max_queued_sentences ({MaxQueuedSentences}) must be at least -max_request_sentences ({MaxRequestSentences}), or a largest allowed request is refused as busy forever.";
         if (MaxSentenceChars < 1) return $"-max_sentence_chars must be at least 1, got {MaxSentenceChars}.";
         if (MaxMessageBytes is < 1024 or > (int.MaxValue / 4)) return $"-max_message_bytes must be from 1024 to {int.MaxValue / 4}, got {MaxMessageBytes}.";
         if (MaxQueuedRequests < 1) return $"-max_queued_requests must be at least 1, got {MaxQueuedRequests}.";

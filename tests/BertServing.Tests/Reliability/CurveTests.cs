@@ -33,6 +33,9 @@ public sealed class CurveTests
                 Assert.Throws<TimeoutException>(() => wrong.Encode(["wrong key"]));
             Assert.Contains($"curve_key_file = {keyFile}", server.Stdout, StringComparison.Ordinal);
             Assert.Equal(384, keyed.Encode(["still serving keyed clients"]).Dimension); // the refused ones did not hurt the server
+            using var pool = new ConcurrentBertClient(4, Options(publicKey, 60)); // every pooled client gets the key
+            var pooled = await Task.WhenAll(Enumerable.Range(0, 4).Select(i => pool.EncodeAsync([$"pooled and encrypted {i}"])));
+            Assert.All(pooled, m => Assert.Equal(384, m.Dimension));
         }
         finally
         {

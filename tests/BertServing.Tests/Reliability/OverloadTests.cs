@@ -9,7 +9,7 @@ public sealed class OverloadTests(Xunit.Abstractions.ITestOutputHelper output)
     [Fact]
     public async Task A_burst_beyond_the_queue_gets_busy_replies_and_then_the_server_serves_normally()
     {
-        using var server = await ServerProcess.StartAsync("-cpu", "-max_queued_requests", "4", "-max_queued_sentences", "200");
+        using var server = await ServerProcess.StartAsync("-cpu", "-max_queued_requests", "4", "-max_queued_sentences", "200", "-max_request_sentences", "200");
         var before = server.ResidentBytes;
         using var raw = new RawConnection(server);
         var corpus = File.ReadLines(RepoPaths.TestData("sentences-4000.txt")).Take(2000).ToArray();

@@ -47,10 +47,20 @@ public sealed class OptionsTests
     [InlineData("-port", "5555", "-port_out", "5555", "must differ")]
     [InlineData("-num_worker", "0", "", "", "-num_worker must be at least 1")]
     [InlineData("-max_seq_len", "3", "", "", "must be > 3")]
+    [InlineData("-max_queued_sentences", "50000", "", "", "-max_queued_sentences (50000) must be at least -max_request_sentences (100000)")]
     public void Validation_names_the_flag(string a, string b, string c, string d, string expected)
     {
         var options = Parse([.. new[] { a, b, c, d }.Where(s => s.Length > 0)]);
         Assert.Contains(expected, options.Validate(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Client_timeouts_are_positive_bounded_or_infinite()
+    {
+        Assert.Null(new BertServing.Client.BertClientOptions { Timeout = Timeout.InfiniteTimeSpan }.Validate());
+        Assert.Null(new BertServing.Client.BertClientOptions { Timeout = BertServing.Client.BertClientOptions.MaxTimeout }.Validate());
+        Assert.Contains("use Timeout.InfiniteTimeSpan", new BertServing.Client.BertClientOptions { Timeout = TimeSpan.FromDays(13) }.Validate(), StringComparison.Ordinal);
+        Assert.Contains("must be positive", new BertServing.Client.BertClientOptions { Timeout = TimeSpan.Zero }.Validate(), StringComparison.Ordinal);
     }
 
     [Fact]
