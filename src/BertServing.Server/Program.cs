@@ -51,6 +51,9 @@ Log.Logger = new LoggerConfiguration()
     .MinimumLevel.Is(options.Verbose ? LogEventLevel.Debug : LogEventLevel.Information)
     .MinimumLevel.Override("Microsoft", LogEventLevel.Warning)
     .Enrich.FromLogContext()
+    // A host logs a failed start with its stack trace. These failures (a StartupException, the HTTP port's bind error)
+    // are a user's problem, told once in one line by Fail below.
+    .Filter.ByExcluding(e => e.Exception is StartupException || (e.Exception is IOException && HostFailure(e)))
     .WriteTo.Console(outputTemplate: "{Timestamp:HH:mm:ss.fff} {Level:u3} {Message:lj}{NewLine}{Exception}", formatProvider: System.Globalization.CultureInfo.InvariantCulture)
     .CreateLogger();
 try
@@ -73,6 +76,8 @@ finally
 {
     await Log.CloseAndFlushAsync();
 }
+
+static bool HostFailure(LogEvent e) => Serilog.Filters.Matching.FromSource("Microsoft.Extensions.Hosting.Internal.Host")(e);
 
 static int Fail(int code, string message)
 {

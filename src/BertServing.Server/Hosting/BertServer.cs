@@ -71,11 +71,14 @@ public sealed class BertServer
                 new TerminationGuard(options.EnableTermination, options.TerminationToken)) { MaxMessageBytes = options.MaxMessageBytes, Curve = CurveKeys.Load(options.CurveKeyFile) };
             frontend = new ZmqFrontend(options.Port, options.PortOut, engine.Pipeline, context, logger);
         }
-        catch (NetMQException e)
+        catch (Exception e) when (e is IOException or NetMQException or StartupException)
         {
+            // A port in use or an unreadable key file: release what already started (workers, the HTTP port).
             engine.StopAsync().GetAwaiter().GetResult();
             http?.DisposeAsync().AsTask().GetAwaiter().GetResult();
-            throw new StartupException($"Cannot bind tcp://*:{options.Port} and tcp://*:{options.PortOut}: {e.Message}. Is another server using -port/-port_out? Choose free ports.", e);
+            if (e is StartupException)
+                throw;
+            throw new StartupException($"{e.Message}. Is another server running there? Choose a free port.", e);
         }
         frontend.Start();
         http?.Attach(new HttpBackend(engine.Pipeline, status, info, engine.Vocabulary, engine.Settings.Pooling == PoolingStrategy.None));

@@ -8,11 +8,17 @@ public static class CurveKeys
     /// <summary>Writes a new pair to <paramref name="secretFile"/> and <c>.pub</c>; returns the public key.</summary>
     public static string Generate(string secretFile)
     {
+        // Never over an existing key: every client holding its public key would be locked out without a word.
+        if (File.Exists(secretFile))
+            throw new IOException($"{secretFile} already exists; delete it first if you mean to replace it (clients holding its public key lose access), or choose another path");
         var certificate = new NetMQCertificate();
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(secretFile))!);
-        File.WriteAllText(secretFile, certificate.SecretKeyZ85 + Environment.NewLine);
+        // Created owner-only, so the secret is never readable by others, not even between creation and a chmod.
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
         if (!OperatingSystem.IsWindows())
-            File.SetUnixFileMode(secretFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        using (var secret = new StreamWriter(secretFile, options))
+            secret.WriteLine(certificate.SecretKeyZ85);
         File.WriteAllText(secretFile + ".pub", certificate.PublicKeyZ85 + Environment.NewLine);
         return certificate.PublicKeyZ85;
     }

@@ -90,7 +90,7 @@ public sealed class HttpFrontend : IAsyncDisposable
         catch (IOException e)
         {
             ((IDisposable)app).Dispose();
-            throw new StartupException($"Cannot bind the HTTP port {port}: {e.Message}. Is another server using -http_port? Choose a free port.", e);
+            throw new StartupException($"Cannot bind the HTTP port {port}: {e.Message.TrimEnd('.')}. Is another server using -http_port? Choose a free port.", e);
         }
         logger.LogInformation("HTTP front on http://*:{Port}: /encode, /v1/embeddings, /status/server, /health, /ready, /metrics, dashboard at /", port);
         return new HttpFrontend(app, service);

@@ -54,14 +54,18 @@ public static class ModelFolder
     {
         if (ckptName != ServerOptions.DefaultCkptName)
         {
+            // NAME may be given with or without its extension: model.onnx and model both pick model.onnx.
             var named = Path.Combine(dir, ckptName);
-            if (File.Exists(named) && named.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase))
-                return (named, GraphKind.Onnx);
-            if (File.Exists(named) && named.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase))
-                return (named, GraphKind.Safetensors);
+            foreach (var file in new[] { named, named + ".onnx", named + ".safetensors" })
+            {
+                if (File.Exists(file) && file.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase))
+                    return (file, GraphKind.Onnx);
+                if (File.Exists(file) && file.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase))
+                    return (file, GraphKind.Safetensors);
+            }
             if (File.Exists(named + ".index"))
                 return (named, GraphKind.TfCheckpoint); // a fine-tuned checkpoint, e.g. model.ckpt-1000
-            throw new ModelLoadException($"-ckpt_name {ckptName}: no such .onnx or .safetensors file, nor TensorFlow checkpoint ({ckptName}.index), in {dir}.");
+            throw new ModelLoadException($"-ckpt_name {ckptName}: none of {ckptName}, {ckptName}.onnx, {ckptName}.safetensors or the TensorFlow checkpoint {ckptName}.index is in {dir}.");
         }
         var onnx = new[] { "model.onnx", Path.Combine("onnx", "model.onnx") }.Select(f => Path.Combine(dir, f)).FirstOrDefault(File.Exists);
         if (onnx is not null)

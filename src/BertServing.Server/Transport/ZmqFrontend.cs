@@ -71,8 +71,8 @@ public sealed class ZmqFrontend : IDisposable
         }
         try
         {
-            _pull.Bind($"tcp://*:{port}");
-            _pub.Bind($"tcp://*:{portOut}");
+            Bind(_pull, port, "-port");
+            Bind(_pub, portOut, "-port_out");
         }
         catch
         {
@@ -101,6 +101,20 @@ public sealed class ZmqFrontend : IDisposable
     }
 
     /// <summary>Starts the poller thread.</summary>
+    /// <summary>Binds <paramref name="socket"/>; an <see cref="IOException"/> naming the port and its flag when it cannot.</summary>
+    static void Bind(NetMQSocket socket, int port, string flag)
+    {
+        try
+        {
+            socket.Bind($"tcp://*:{port}");
+        }
+        catch (NetMQException e)
+        {
+            var why = e is AddressAlreadyInUseException ? "the port is already in use" : e.Message;
+            throw new IOException($"Cannot bind tcp://*:{port} ({flag}): {why}", e);
+        }
+    }
+
     public void Start() => _poller.RunAsync("bertserving-zmq", isBackgroundThread: true);
 
     /// <summary>Stops taking requests; replies to accepted ones still go out.</summary>

@@ -41,9 +41,10 @@ public sealed class HttpStartupTests
         var port = ServerProcess.FreePort();
         using var listener = new System.Net.Sockets.TcpListener(IPAddress.Any, port);
         listener.Start();
-        var (code, _, stderr) = await ServerProcess.RunToExitAsync(TimeSpan.FromSeconds(60), "-cpu", "-port", ServerProcess.FreePort().ToString(CultureInfo.InvariantCulture),
+        var (code, stdout, stderr) = await ServerProcess.RunToExitAsync(TimeSpan.FromSeconds(60), "-cpu", "-port", ServerProcess.FreePort().ToString(CultureInfo.InvariantCulture),
             "-port_out", ServerProcess.FreePort().ToString(CultureInfo.InvariantCulture), "-http_port", port.ToString(CultureInfo.InvariantCulture));
         Assert.Equal(1, code);
         Assert.Contains($"bertserving-start: error: Cannot bind the HTTP port {port}", stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", stdout, StringComparison.Ordinal); // one line, no stack trace in the log
     }
 }

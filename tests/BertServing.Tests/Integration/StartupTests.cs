@@ -65,10 +65,12 @@ public sealed class StartupTests(ServerFixture fixture) : IDisposable
     [Fact]
     public async Task Port_in_use()
     {
-        var (code, _, stderr) = await ServerProcess.RunToExitAsync(ExitTimeout, "-port", fixture.Server.Port.ToString(), "-port_out", ServerProcess.FreePort().ToString(), "-cpu");
+        var (code, stdout, stderr) = await ServerProcess.RunToExitAsync(ExitTimeout, "-port", fixture.Server.Port.ToString(), "-port_out", ServerProcess.FreePort().ToString(), "-cpu");
         Assert.Equal(1, code);
-        Assert.Contains($"Cannot bind tcp://*:{fixture.Server.Port}", stderr, StringComparison.Ordinal);
+        Assert.Contains($"Cannot bind tcp://*:{fixture.Server.Port} (-port): the port is already in use", stderr, StringComparison.Ordinal);
         Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.DoesNotContain("   at ", stdout, StringComparison.Ordinal); // no stack trace in the log either
+        Assert.DoesNotContain("Hosting failed", stdout, StringComparison.Ordinal);
     }
 
     [Fact]

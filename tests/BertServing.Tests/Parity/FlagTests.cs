@@ -30,7 +30,27 @@ public sealed class FlagTests
 
     [Fact]
     public Task A_ckpt_name_that_is_not_an_onnx_graph_is_refused() =>
-        AssertRejectedAsync(1, "-ckpt_name BertServing.sln: no such .onnx or .safetensors file", "-model_dir", RepoPaths.Root, "-ckpt_name", "BertServing.sln");
+        AssertRejectedAsync(1, "-ckpt_name BertServing.sln: none of BertServing.sln, BertServing.sln.onnx, BertServing.sln.safetensors", "-model_dir", RepoPaths.Root, "-ckpt_name", "BertServing.sln");
+
+    [Theory]
+    [InlineData("custom.onnx")]
+    [InlineData("custom")]
+    public void A_ckpt_name_picks_its_graph_with_or_without_the_extension(string ckptName)
+    {
+        var dir = Directory.CreateTempSubdirectory("bertserving-ckpt-name-");
+        try
+        {
+            File.WriteAllText(Path.Combine(dir.FullName, "vocab.txt"), "[PAD]");
+            File.WriteAllBytes(Path.Combine(dir.FullName, "model.onnx"), [1]);
+            File.WriteAllBytes(Path.Combine(dir.FullName, "custom.onnx"), [2]);
+            var spec = BertServing.Server.Models.ModelFolder.Open(dir.FullName, ckptName: ckptName);
+            Assert.Equal([2], spec.ReadOnnx()); // custom.onnx, not the default model.onnx
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
 
     [Fact]
     public async Task An_http_port_equal_to_a_zeromq_port_is_refused()

@@ -19,6 +19,12 @@ public sealed class CurveTests
             var publicKey = stdout.Trim();
             Assert.Equal(40, publicKey.Length);
             Assert.Equal(publicKey, File.ReadAllText(keyFile + ".pub").Trim());
+            if (!OperatingSystem.IsWindows())
+                Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(keyFile)); // the secret is the owner's alone
+            var (again, _, refusal) = await ServerProcess.RunToExitAsync(TimeSpan.FromSeconds(60), "-curve_keygen", keyFile);
+            Assert.Equal(1, again); // an existing key is never overwritten
+            Assert.Contains("already exists", refusal, StringComparison.Ordinal);
+            Assert.Equal(publicKey, File.ReadAllText(keyFile + ".pub").Trim());
 
             using var server = await ServerProcess.StartAsync("-cpu", "-curve_key_file", keyFile);
             // 3 s is enough to show nothing comes back to the unkeyed clients; the keyed one gets time for its handshake.
