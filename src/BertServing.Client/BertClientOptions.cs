@@ -60,6 +60,7 @@ public sealed class BertClientOptions
         if (Timeout != System.Threading.Timeout.InfiniteTimeSpan && Timeout <= TimeSpan.Zero) return "Timeout must be positive or Timeout.InfiniteTimeSpan.";
         if (Timeout > MaxTimeout) return $"Timeout must be at most {MaxTimeout.TotalDays:0} days; use Timeout.InfiniteTimeSpan to wait without limit.";
         if (Identity is not null && string.IsNullOrWhiteSpace(Identity)) return "Identity must not be empty.";
+        if (Identity is not null && System.Text.Encoding.UTF8.GetByteCount(Identity) > 256) return "Identity must be at most 256 bytes in UTF-8 (the server refuses longer ones).";
         if (CurveServerKey is not null && CurveServerKey.Length != 40) return $"CurveServerKey must be the server's 40-character Z85 public key, got {CurveServerKey.Length} characters.";
         return null;
     }

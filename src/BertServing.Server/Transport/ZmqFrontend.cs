@@ -145,11 +145,24 @@ public sealed class ZmqFrontend : IDisposable
         }
     }
 
+    /// <summary>The longest client identity accepted (bas and our clients send a 36-byte UUID).</summary>
+    internal const int MaxIdentityBytes = 256;
+
     void Handle(NetMQMessage message)
     {
         if (message.FrameCount == 0 || message[0].BufferSize == 0)
         {
             _logger.LogWarning("Dropped a request of {Frames} frames with no identity: there is nobody to answer", message.FrameCount);
+            return;
+        }
+        if (message[0].BufferSize > MaxIdentityBytes)
+        {
+            // Clients use a UUID (36 bytes). A huge identity would be kept as a statistics key and in every held
+            // reply: refuse it once, straight to the socket (never held), so the caller still hears why.
+            var huge = message[0].ToByteArray();
+            _logger.LogWarning("Refused a request whose identity frame is {Bytes} bytes (at most {Max})", huge.Length, MaxIdentityBytes);
+            ServerMetrics.Request(Front, "unknown", nameof(ErrorCode.BadRequest));
+            _pub.SendMultipartMessage(ReplyFrames.Error(huge, 0, ErrorCode.BadRequest, $"The identity frame is {huge.Length} bytes; at most {MaxIdentityBytes} are accepted (clients use a UUID)."));
             return;
         }
         var identity = message[0].ToByteArray();

@@ -107,6 +107,19 @@ public sealed class BadInputTests(ServerFixture fixture)
     }
 
     [Fact]
+    public void A_huge_identity_is_refused_with_an_error_and_kept_nowhere()
+    {
+        using var raw = new RawConnection(fixture.Server, identity: new string('x', 300));
+        raw.SendRequest(new Request { Kind = RequestKind.Encode, RequestId = 5, Texts = ["a"] });
+        var (reply, _) = raw.Receive();
+        Assert.Equal(ErrorCode.BadRequest, reply.Error);
+        Assert.Contains("identity frame is 300 bytes; at most 256", reply.Message, StringComparison.Ordinal);
+        using var client = fixture.NewClient();
+        Assert.DoesNotContain(new string('x', 300), System.Text.Json.JsonSerializer.Serialize(client.GetServerStatus()), StringComparison.Ordinal); // not a statistics key
+        Assert.Equal(1, client.Encode(["still serving"]).Count);
+    }
+
+    [Fact]
     public void Server_survives_a_request_without_identity_and_keeps_serving()
     {
         using var raw = new RawConnection(fixture.Server, subscribeToAll: true); // a reply to any identity, even an empty one, would show
