@@ -77,33 +77,57 @@ public sealed partial class BertClient
     {
         ArgumentNullException.ThrowIfNull(batches);
         var inFlight = new Dictionary<Task<EmbeddingMatrix>, long>();
-        await using var source = batches.GetAsyncEnumerator(cancellationToken);
-        var next = source.MoveNextAsync().AsTask();
-        while (next is not null || inFlight.Count > 0)
+        // One MoveNextAsync on the caller's source is always pending. When we stop early (a failed request, or the
+        // caller breaks out), it must be cancelled and awaited before the source is disposed: disposing a running
+        // async iterator throws NotSupportedException, which would replace the real error.
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var source = batches.GetAsyncEnumerator(stop.Token);
+        Task<bool>? next = null;
+        try
         {
-            var waitFor = inFlight.Keys.Cast<Task>().ToList();
-            if (next is not null) waitFor.Add(next);
-            var done = await Task.WhenAny(waitFor).ConfigureAwait(false);
-            if (done == next)
+            next = source.MoveNextAsync().AsTask();
+            while (next is not null || inFlight.Count > 0)
             {
-                if (await next.ConfigureAwait(false))
+                var waitFor = inFlight.Keys.Cast<Task>().ToList();
+                if (next is not null) waitFor.Add(next);
+                var done = await Task.WhenAny(waitFor).ConfigureAwait(false);
+                if (done == next)
                 {
-                    var batch = source.Current;
-                    InputValidation.CheckTexts(batch, nameof(batches));
-                    var request = new Request { Kind = RequestKind.Encode, Texts = batch, ShowTokens = showTokens, RequestId = Interlocked.Increment(ref _nextRequestId) };
-                    inFlight[SendEncodeAsync(request, request.RequestId, cancellationToken)] = request.RequestId;
-                    next = source.MoveNextAsync().AsTask();
+                    if (await next.ConfigureAwait(false))
+                    {
+                        var batch = source.Current;
+                        InputValidation.CheckTexts(batch, nameof(batches));
+                        var request = new Request { Kind = RequestKind.Encode, Texts = batch, ShowTokens = showTokens, RequestId = Interlocked.Increment(ref _nextRequestId) };
+                        inFlight[SendEncodeAsync(request, request.RequestId, cancellationToken)] = request.RequestId;
+                        next = source.MoveNextAsync().AsTask();
+                    }
+                    else
+                    {
+                        next = null;
+                    }
+                    continue;
                 }
-                else
-                {
-                    next = null;
-                }
-                continue;
+                var finished = (Task<EmbeddingMatrix>)done;
+                var id = inFlight[finished];
+                inFlight.Remove(finished);
+                yield return new EncodeResponse(id, await finished.ConfigureAwait(false));
             }
-            var finished = (Task<EmbeddingMatrix>)done;
-            var id = inFlight[finished];
-            inFlight.Remove(finished);
-            yield return new EncodeResponse(id, await finished.ConfigureAwait(false));
+        }
+        finally
+        {
+            if (next is { IsCompleted: false })
+            {
+                await stop.CancelAsync().ConfigureAwait(false);
+                try
+                {
+                    await next.ConfigureAwait(false);
+                }
+                catch (Exception)
+                {
+                    // The source's own ending (usually OperationCanceledException): ours is the error that counts.
+                }
+            }
+            await source.DisposeAsync().ConfigureAwait(false);
         }
     }
 

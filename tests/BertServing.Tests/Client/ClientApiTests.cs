@@ -78,6 +78,32 @@ public sealed class ClientApiTests(ServerFixture fixture)
         Assert.Equal([1, 3], fromList.Select(r => r.Embeddings.Count).Order());
     }
 
+    /// <summary>A producer that yields <paramref name="first"/>, then waits (until cancelled) for a second batch that never comes.</summary>
+    static async IAsyncEnumerable<IReadOnlyList<string>> OneBatchThenWait(IReadOnlyList<string> first, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken token = default)
+    {
+        yield return first;
+        await Task.Delay(Timeout.Infinite, token);
+        yield return first;
+    }
+
+    [Fact]
+    public async Task Encode_batches_stopping_early_ends_cleanly_and_shows_the_real_error()
+    {
+        using var client = NewClient();
+        // The caller breaks out while the producer waits: no NotSupportedException from disposing a running iterator.
+        await foreach (var response in client.EncodeBatchesAsync(OneBatchThenWait(Corpus[..2])))
+        {
+            Assert.Equal(2, response.Embeddings.Count);
+            break;
+        }
+        // A request the server refuses: its error comes out, not the producer's disposal.
+        var error = await Assert.ThrowsAsync<ServerErrorException>(async () =>
+        {
+            await foreach (var _ in client.EncodeBatchesAsync(OneBatchThenWait([new string('a', 100_001)]))) { }
+        });
+        Assert.Contains("-max_sentence_chars", error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Server_config_and_status_have_bas_keys()
     {
