@@ -74,13 +74,29 @@ public sealed class HttpFrontend : IAsyncDisposable
             .AddPrometheusExporter());
 
         var app = builder.Build();
+        // Any route that needs the model (status, models list) answers 503 in its front's error shape while it
+        // loads, instead of a 500 and a logged exception; the encode routes catch their own failures.
+        app.Use(async (context, next) =>
+        {
+            try
+            {
+                await next(context).ConfigureAwait(false);
+            }
+            catch (HttpFailureException failure) when (!context.Response.HasStarted)
+            {
+                await WriteErrorAsync(context, failure).ConfigureAwait(false);
+            }
+        });
         app.UseCors();
         app.UseRateLimiter();
-        var encode = app.MapGroup("").RequireRateLimiting(EncodePolicy);
+        // The key guards what encodes or tells about clients and the model (/status/server lists client addresses);
+        // health, readiness, /status/live (the dashboard's feed), metrics and the dashboard stay public.
+        var guarded = app.MapGroup("");
         if (options.HttpApiKey is { } key)
-            encode.AddEndpointFilter(new ApiKeyFilter(key, WriteErrorAsync));
-        BasRoutes.Map(app, encode, service, counters);
-        OpenAiEmbeddings.Map(app, encode, service);
+            guarded.AddEndpointFilter(new ApiKeyFilter(key, WriteErrorAsync));
+        var encode = guarded.MapGroup("").RequireRateLimiting(EncodePolicy);
+        BasRoutes.Map(guarded, encode, service, counters);
+        OpenAiEmbeddings.Map(guarded, encode, service);
         OpsRoutes.Map(app, service);
         app.MapPrometheusScrapingEndpoint("/metrics");
         try

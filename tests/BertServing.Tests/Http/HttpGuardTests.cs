@@ -41,17 +41,27 @@ public sealed class HttpGuardTests(GuardedHttpServerFixture fixture) : IClassFix
     }
 
     [Fact]
-    public async Task The_right_key_encodes_and_operations_routes_stay_public()
+    public async Task The_right_key_encodes_operations_routes_stay_public_and_client_details_need_the_key()
     {
         var (status, body) = await SendAsync(Post("v1/embeddings", "{\"input\":\"hi\",\"model\":\"m\"}", GuardedHttpServerFixture.ApiKey));
         Assert.Equal(HttpStatusCode.OK, status);
         Assert.Equal(384, body.GetProperty("data")[0].GetProperty("embedding").GetArrayLength());
         (status, _) = await SendAsync(Post("encode", "{\"id\":1,\"texts\":[\"hi\"]}", GuardedHttpServerFixture.ApiKey));
         Assert.Equal(HttpStatusCode.OK, status);
-        foreach (var route in new[] { "health", "ready", "metrics", "status/server", "" })
+        foreach (var route in new[] { "health", "ready", "metrics", "status/live", "" })
         {
             using var response = await fixture.Http.GetAsync(route);
             Assert.True(response.StatusCode == HttpStatusCode.OK, $"/{route}: {response.StatusCode}");
+        }
+        // What names clients or the model needs the key too.
+        foreach (var route in new[] { "status/server", "status/client", "v1/models" })
+        {
+            using (var response = await fixture.Http.GetAsync(route))
+                Assert.True(response.StatusCode == HttpStatusCode.Unauthorized, $"/{route} without the key: {response.StatusCode}");
+            using var keyed = new HttpRequestMessage(HttpMethod.Get, route);
+            keyed.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", GuardedHttpServerFixture.ApiKey);
+            using var ok = await fixture.Http.SendAsync(keyed);
+            Assert.True(ok.StatusCode == HttpStatusCode.OK, $"/{route} with the key: {ok.StatusCode}");
         }
     }
 

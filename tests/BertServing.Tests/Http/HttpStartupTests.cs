@@ -32,6 +32,12 @@ public sealed class HttpStartupTests
         Assert.Equal(HttpStatusCode.ServiceUnavailable, embed.StatusCode);
         Assert.Equal("server_error", error.GetProperty("type").GetString());
         Assert.Equal("model_loading", error.GetProperty("code").GetString());
+        foreach (var route in new[] { "status/server", "status/live", "v1/models" })
+        {
+            using var status = await http.GetAsync(route); // they need the model too: 503 with a body, never a 500
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, status.StatusCode);
+            Assert.Contains("model_loading", await status.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
         await front.StopAsync();
     }
 
