@@ -18,7 +18,7 @@ static class ConfigReport
 
     public static Func<Dictionary<string, object?>> Create(ServerOptions o, EncodingEngine engine, int port, int portOut)
     {
-        var started = DateTime.Now.ToString(CultureInfo.InvariantCulture);
+        var started = PythonTime(DateTime.Now);
         var settings = engine.Settings;
         var fixedPart = new Dictionary<string, object?>
         {
@@ -85,7 +85,10 @@ static class ConfigReport
         return () => new Dictionary<string, object?>(fixedPart)
         {
             ["client"] = null,
-            ["server_current_time"] = DateTime.Now.ToString(CultureInfo.InvariantCulture),
+            ["server_current_time"] = PythonTime(DateTime.Now),
         };
     }
+
+    /// <summary>Python's <c>str(datetime.now())</c>, which bert-as-service reports: 2026-12-04 09:07:04.123456.</summary>
+    static string PythonTime(DateTime time) => time.ToString("yyyy-MM-dd HH:mm:ss.ffffff", CultureInfo.InvariantCulture);
 }

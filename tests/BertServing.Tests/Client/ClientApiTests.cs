@@ -115,6 +115,7 @@ public sealed class ClientApiTests(ServerFixture fixture)
         Assert.Equal(2, config["pooling_strategy"].GetInt32()); // REDUCE_MEAN, as bas's enum integer
         Assert.True(config["do_lower_case"].GetBoolean());
         Assert.Equal(fixture.Server.Port, config["port"].GetInt32());
+        Assert.Matches(@"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{6}$", config["server_start_time"].GetString()); // Python's str(datetime)
 
         var status = client.GetServerStatus();
         var statistic = status["statistic"];
