@@ -82,5 +82,8 @@ if (!sent)
     Console.Error.WriteLine($"bertserving-terminate: error: no connection to tcp://{host}:{target} within {wait.TotalMilliseconds:0} ms. Is the server running, and is -port its request port?");
     return 1;
 }
-Console.WriteLine($"shutdown signal sent to {target}");
+// bas prints this and exits 0; without -port_out nobody listens for a refusal, so say so rather than imply success.
+Console.WriteLine(replies is null
+    ? $"shutdown signal sent to {target} (not confirmed: pass -port_out to hear a refusal)"
+    : $"shutdown signal sent to {target}; no refusal within {Math.Min(wait.TotalMilliseconds, 2000):0} ms");
 return 0;
