@@ -23,7 +23,7 @@ static class ArgumentTable
             ("tuned_model_dir", o.TunedModelDir),
             ("ckpt_name", o.CkptName),
             ("config_name", o.ConfigName),
-            ("graph_tmp_dir", o.GraphTmpDir),
+            ("graph_tmp_dir", o.GraphTmpDir ?? Models.GraphCache.DefaultDirectory),
             ("max_seq_len", o.MaxSeqLenExplicit ? o.MaxSeqLen?.ToString(CultureInfo.InvariantCulture) ?? "NONE" : "(model's own, else 25)"),
             ("cased_tokenization", o.CasedTokenization),
             ("pooling_layer", o.PoolingLayerExplicit ? o.PoolingLayer : "(-1 if the model declares pooling, else [-2])"),

@@ -26,7 +26,7 @@ static class ConfigReport
             ["tuned_model_dir"] = o.TunedModelDir,
             ["ckpt_name"] = o.CkptName,
             ["config_name"] = o.ConfigName,
-            ["graph_tmp_dir"] = o.GraphTmpDir,
+            ["graph_tmp_dir"] = o.GraphTmpDir ?? Models.GraphCache.DefaultDirectory,
             ["max_seq_len"] = settings.MaxSeqLen,
             ["do_lower_case"] = settings.DoLowerCase,
             ["pooling_layer"] = settings.PoolingLayer,

@@ -10,10 +10,13 @@ namespace BertServing.Server.Models;
 /// </summary>
 public static class GraphCache
 {
+    /// <summary>Where graphs are cached without <c>-graph_tmp_dir</c>.</summary>
+    public static string DefaultDirectory => Path.Combine(Path.GetTempPath(), "bertserving-graphs");
+
     /// <summary>The edited graph, from the cache or built and cached; <paramref name="layers"/> as the user gave them, null to keep the outputs.</summary>
     public static byte[] GetOrBuild(byte[] source, IReadOnlyList<int>? layers, bool zeroPositions, bool quantize, string? directory, out string path, out bool hit)
     {
-        var dir = directory ?? Path.Combine(Path.GetTempPath(), "bertserving-graphs");
+        var dir = directory ?? DefaultDirectory;
         var hash = Convert.ToHexStringLower(SHA256.HashData(source))[..16];
         var edit = (layers is null ? "outputs" : "layers" + string.Join('_', layers.Select(l => l.ToString(CultureInfo.InvariantCulture)))) + (zeroPositions ? "-nopos" : "") + (quantize ? "-int8" : "");
         path = Path.Combine(dir, $"{hash}-{edit}.onnx");

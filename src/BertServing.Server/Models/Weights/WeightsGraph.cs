@@ -12,7 +12,7 @@ public static class WeightsGraph
     /// <summary>The graph for <paramref name="files"/> (weights and config), from the cache or built by <paramref name="load"/>.</summary>
     public static byte[] GetOrBuild(IReadOnlyList<string> files, Func<BertWeights> load, string? directory, out string path, out bool hit)
     {
-        var dir = directory ?? Path.Combine(Path.GetTempPath(), "bertserving-graphs");
+        var dir = directory ?? GraphCache.DefaultDirectory;
         using (var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256))
         {
             var buffer = new byte[1 << 20];
