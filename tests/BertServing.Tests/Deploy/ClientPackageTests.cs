@@ -14,15 +14,9 @@ public sealed class ClientPackageTests
         var output = Directory.CreateTempSubdirectory("bertserving-pack-");
         try
         {
-            var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = RepoPaths.Root };
-            foreach (var arg in new[] { "pack", "src/BertServing.Client", "-c", ServerProcess.Configuration, "--no-build", "-o", output.FullName })
-                info.ArgumentList.Add(arg);
-            using (var pack = Process.Start(info)!)
-            {
-                var log = pack.StandardOutput.ReadToEndAsync();
-                await pack.WaitForExitAsync();
-                Assert.True(pack.ExitCode == 0, await log);
-            }
+            var (code, stdout, stderr) = await DotnetApp.RunProgramAsync("dotnet", RepoPaths.Root, TimeSpan.FromMinutes(5),
+                "pack", "src/BertServing.Client", "-c", ServerProcess.Configuration, "--no-build", "-o", output.FullName);
+            Assert.True(code == 0, stdout + stderr);
             var nupkg = Assert.Single(Directory.GetFiles(output.FullName, "BertServing.Client.*.nupkg"));
             using var zip = ZipFile.OpenRead(nupkg);
             var names = zip.Entries.Select(e => e.FullName).ToArray();

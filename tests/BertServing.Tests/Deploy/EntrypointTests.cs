@@ -40,7 +40,7 @@ public sealed partial class EntrypointTests
             info.Environment["MODEL_DIR"] = folder.FullName;
             using var process = Process.Start(info)!;
             var output = await process.StandardOutput.ReadToEndAsync();
-            await process.WaitForExitAsync();
+            await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
             Assert.Equal($"dotnet /app/bertserving-start.dll {expected.Replace("{model}", folder.FullName, StringComparison.Ordinal)}", output.Trim());
         }
         finally
@@ -75,7 +75,7 @@ public sealed partial class EntrypointTests
                 var health = Bash(command[1..]);
                 health.Environment["HTTP_PORT"] = httpPort.ToString(CultureInfo.InvariantCulture);
                 using var check = Process.Start(health)!;
-                await check.WaitForExitAsync();
+                await check.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
                 return check.ExitCode;
             }
             Assert.Equal(0, await HealthAsync(http));

@@ -49,11 +49,23 @@ public sealed class ServerProcess : IDisposable
     public string Stderr => string.Join('\n', _stderr);
 
     /// <summary>Starts a server on two free loopback ports and waits until it says it is ready.</summary>
-    /// <remarks>No <c>-cpu</c> unless given, so the CUDA-to-CPU fallback runs as it does for users.</remarks>
-    public static Task<ServerProcess> StartAsync(params string[] extraArgs)
+    /// <remarks>
+    /// No <c>-cpu</c> unless given, so the CUDA-to-CPU fallback runs as it does for users. A port found free can be taken by another test's server before this one binds it (binding comes after the
+    /// model loads): such a start is retried on new ports, twice at most.
+    /// </remarks>
+    public static async Task<ServerProcess> StartAsync(params string[] extraArgs)
     {
-        var (port, portOut) = (FreePort(), FreePort());
-        return StartExactAsync(port, portOut, ["-port", port.ToString(), "-port_out", portOut.ToString(), .. extraArgs]);
+        for (var attempt = 1; ; attempt++)
+        {
+            var (port, portOut) = (FreePort(), FreePort());
+            try
+            {
+                return await StartExactAsync(port, portOut, ["-port", port.ToString(), "-port_out", portOut.ToString(), .. extraArgs]);
+            }
+            catch (InvalidOperationException e) when (attempt < 3 && e.Message.Contains($"Cannot bind tcp://*:", StringComparison.Ordinal))
+            {
+            }
+        }
     }
 
     /// <summary>Starts a server with exactly <paramref name="args"/>, which must bind <paramref name="port"/> and <paramref name="portOut"/>.</summary>
