@@ -113,11 +113,13 @@ public sealed class EncodeJob
     /// <summary>Fails the job; later rows and failures are ignored.</summary>
     public void Fail(ErrorCode code, string message)
     {
-        if (Volatile.Read(ref _finished) != 0)
+        // Claim the job first, then write the outcome: checking then writing could race the last RowsDone, and a
+        // finished job would report an error code (or a code without its message).
+        if (Interlocked.Exchange(ref _finished, 1) != 0)
             return;
         Error = code;
         ErrorMessage = message;
-        Finish();
+        OnFinished(this);
     }
 
     void Finish()
