@@ -97,7 +97,8 @@ public sealed class ServerProcess : IDisposable
     static async Task<ServerProcess> WaitReadyAsync(ServerProcess server)
     {
         var exited = server._process.WaitForExitAsync();
-        var finished = await Task.WhenAny(server._ready.Task, exited, Task.Delay(TimeSpan.FromSeconds(120)));
+        // Generous: several tests start servers at once on 2 cores, and a graph build (int8, layers) comes first.
+        var finished = await Task.WhenAny(server._ready.Task, exited, Task.Delay(TimeSpan.FromSeconds(300)));
         if (finished != server._ready.Task)
         {
             var output = $"stdout:\n{server.Stdout}\nstderr:\n{server.Stderr}";
