@@ -38,6 +38,7 @@ static class ArgumentTable
             ("http_port", o.HttpPort),
             ("http_max_connect", o.HttpMaxConnect),
             ("cors", o.Cors),
+            ("bind_ip", o.BindIp),
             ("num_worker", o.NumWorker),
             ("max_batch_size", o.MaxBatchSize),
             ("priority_batch_size", o.PriorityBatchSize),

@@ -69,7 +69,7 @@ public sealed class BertServer
         {
             var context = new FrontendContext(info, status, options.ShowTokensToClient, terminate ?? (() => { }),
                 new TerminationGuard(options.EnableTermination, options.TerminationToken)) { MaxMessageBytes = options.MaxMessageBytes, Curve = CurveKeys.Load(options.CurveKeyFile) };
-            frontend = new ZmqFrontend(options.Port, options.PortOut, engine.Pipeline, context, logger);
+            frontend = new ZmqFrontend(options.BindIp, options.Port, options.PortOut, engine.Pipeline, context, logger);
         }
         catch (Exception e) when (e is IOException or NetMQException or StartupException)
         {
@@ -82,8 +82,8 @@ public sealed class BertServer
         }
         frontend.Start();
         http?.Attach(new HttpBackend(engine.Pipeline, status, info, engine.Vocabulary, engine.Settings.Pooling == PoolingStrategy.None));
-        logger.LogInformation("All set, ready to serve requests: tcp://*:{Port} (requests), tcp://*:{PortOut} (results); started in {Seconds:0.0} s",
-            options.Port, options.PortOut, clock.Elapsed.TotalSeconds);
+        logger.LogInformation("All set, ready to serve requests: tcp://{Ip}:{Port} (requests), port {PortOut} (results); started in {Seconds:0.0} s",
+            options.BindIp, options.Port, options.PortOut, clock.Elapsed.TotalSeconds);
         return new BertServer(engine, frontend, http, logger) { Info = info };
     }
 

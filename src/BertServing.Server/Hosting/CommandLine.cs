@@ -44,6 +44,7 @@ static class CommandLine
     public static readonly Option<int> PortOut = Flag("port_out", "Port for results (PUB).", Defaults.PortOut, true);
     public static readonly Option<int?> HttpPort = Flag<int?>("http_port", "HTTP port: bas's /encode and /status routes, OpenAI's /v1/embeddings, /health, /ready, /metrics and a dashboard at /.");
     public static readonly Option<int> HttpMaxConnect = Flag("http_max_connect", "HTTP encode requests computed at once; more wait, then get 429.", Defaults.HttpMaxConnect, true);
+    public static readonly Option<string> BindIp = Flag("bind_ip", "Address the ZeroMQ and HTTP ports listen on: * (every interface, as bas) or one address, e.g. 127.0.0.1 for this machine only.", Defaults.BindIp, true);
     public static readonly Option<string> Cors = Flag("cors", "HTTP Access-Control-Allow-Origin.", Defaults.Cors, true);
     public static readonly Option<int> NumWorker = Flag("num_worker", "Inference workers running batches concurrently.", Defaults.NumWorker, true);
     public static readonly Option<int> MaxBatchSize = Flag("max_batch_size", "Max sentences per inference batch; bigger requests are split.", Defaults.MaxBatchSize, true);
@@ -76,7 +77,7 @@ static class CommandLine
     [
         ModelDir, TunedModelDir, CkptName, ConfigName, GraphTmpDir,
         MaxSeqLen, CasedTokenization, PoolingLayer, Pooling, MaskClsSep, NoSpecialToken, ShowTokensToClient, NoPositionEmbeddings, FixedEmbedLength,
-        Port, PortOut, HttpPort, HttpMaxConnect, Cors, NumWorker, MaxBatchSize, PriorityBatchSize, Cpu, Xla, Fp16, GpuMemoryFraction, DeviceMap, PrefetchSize,
+        Port, PortOut, BindIp, HttpPort, HttpMaxConnect, Cors, NumWorker, MaxBatchSize, PriorityBatchSize, Cpu, Xla, Fp16, GpuMemoryFraction, DeviceMap, PrefetchSize,
         Verbose, MaxBatchTokens, MaxRequestSentences, MaxQueuedRequests, HttpApiKey, HttpMaxBody, EnableTermination, TerminationToken, MaxQueuedSentences, MaxSentenceChars, MaxMessageBytes, CurveKeyFile, CurveKeygen, Quantize, ExportModel,
     ];
 
@@ -119,6 +120,7 @@ static class CommandLine
             HttpPort = parse.GetValue(HttpPort),
             HttpMaxConnect = parse.GetValue(HttpMaxConnect),
             Cors = parse.GetValue(Cors)!,
+            BindIp = parse.GetValue(BindIp)!,
             PriorityBatchSize = parse.GetValue(PriorityBatchSize),
             Xla = parse.GetValue(Xla),
             Fp16 = parse.GetValue(Fp16),

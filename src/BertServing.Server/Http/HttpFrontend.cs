@@ -43,7 +43,7 @@ public sealed class HttpFrontend : IAsyncDisposable
         builder.Services.AddSerilog();
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
-            kestrel.Listen(IPAddress.Any, port);
+            kestrel.Listen(options.BindIp == "*" ? IPAddress.Any : IPAddress.Parse(options.BindIp), port);
             kestrel.AddServerHeader = false;
             kestrel.Limits.MaxRequestBodySize = options.HttpMaxBody;
         });
@@ -108,7 +108,7 @@ public sealed class HttpFrontend : IAsyncDisposable
             ((IDisposable)app).Dispose();
             throw new StartupException($"Cannot bind the HTTP port {port}: {e.Message.TrimEnd('.')}. Is another server using -http_port? Choose a free port.", e);
         }
-        logger.LogInformation("HTTP front on http://*:{Port}: /encode, /v1/embeddings, /status/server, /health, /ready, /metrics, dashboard at /", port);
+        logger.LogInformation("HTTP front on http://{Ip}:{Port}: /encode, /v1/embeddings, /status/server, /health, /ready, /metrics, dashboard at /", options.BindIp, port);
         return new HttpFrontend(app, service);
     }
 

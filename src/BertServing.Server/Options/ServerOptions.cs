@@ -60,6 +60,10 @@ public sealed class ServerOptions
     /// embeddings are padded to the model's max positions instead of the request's longest. Defaults to false.</summary>
     public bool FixedEmbedLength { get; set; }
 
+    /// <summary><c>-bind_ip</c>: the address every port listens on: <c>*</c> (every interface, as bert-as-service binds)
+    /// or one address, e.g. <c>127.0.0.1</c> for a server only this machine reaches. Defaults to <c>*</c>.</summary>
+    public string BindIp { get; set; } = "*";
+
     /// <summary><c>-http_port</c>: HTTP front port. Defaults to none (no HTTP).</summary>
     public int? HttpPort { get; set; }
 
@@ -203,6 +207,7 @@ public sealed class ServerOptions
         if (TerminationToken is not null && !EnableTermination) return "-termination_token needs -enable_termination.";
         if (HttpMaxBody < 1024) return $"-http_max_body must be at least 1024 bytes, got {HttpMaxBody}.";
         if (HttpApiKey is { } key && string.IsNullOrWhiteSpace(key)) return "-http_api_key must not be empty or whitespace.";
+        if (BindIp != "*" && !System.Net.IPAddress.TryParse(BindIp, out _)) return $"-bind_ip must be * or an IP address of this machine, got {BindIp}.";
         if (string.IsNullOrWhiteSpace(Cors)) return "-cors must be * or a comma-separated list of origins.";
         if (TunedModelDir is not null && !Directory.Exists(TunedModelDir)) return $"-tuned_model_dir {TunedModelDir} does not exist.";
         if (ModelDir is not null && !Directory.Exists(ModelDir)) return $"-model_dir {ModelDir} does not exist.";

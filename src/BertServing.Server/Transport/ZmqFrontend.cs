@@ -48,7 +48,7 @@ public sealed class ZmqFrontend : IDisposable
     bool _receiving = true;
 
     /// <summary>Binds both ports (throws <see cref="NetMQException"/> when taken); <see cref="Start"/> begins serving.</summary>
-    public ZmqFrontend(int port, int portOut, EncodingPipeline pipeline, FrontendContext context, ILogger logger)
+    public ZmqFrontend(string bindIp, int port, int portOut, EncodingPipeline pipeline, FrontendContext context, ILogger logger)
     {
         _pipeline = pipeline;
         _context = context;
@@ -71,8 +71,8 @@ public sealed class ZmqFrontend : IDisposable
         }
         try
         {
-            Bind(_pull, port, "-port");
-            Bind(_pub, portOut, "-port_out");
+            Bind(_pull, bindIp, port, "-port");
+            Bind(_pub, bindIp, portOut, "-port_out");
         }
         catch
         {
@@ -102,16 +102,16 @@ public sealed class ZmqFrontend : IDisposable
 
     /// <summary>Starts the poller thread.</summary>
     /// <summary>Binds <paramref name="socket"/>; an <see cref="IOException"/> naming the port and its flag when it cannot.</summary>
-    static void Bind(NetMQSocket socket, int port, string flag)
+    static void Bind(NetMQSocket socket, string ip, int port, string flag)
     {
         try
         {
-            socket.Bind($"tcp://*:{port}");
+            socket.Bind($"tcp://{ip}:{port}");
         }
         catch (NetMQException e)
         {
             var why = e is AddressAlreadyInUseException ? "the port is already in use" : e.Message;
-            throw new IOException($"Cannot bind tcp://*:{port} ({flag}): {why}", e);
+            throw new IOException($"Cannot bind tcp://{ip}:{port} ({flag}): {why}", e);
         }
     }
 

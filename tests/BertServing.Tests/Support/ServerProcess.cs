@@ -62,7 +62,7 @@ public sealed class ServerProcess : IDisposable
             {
                 return await StartExactAsync(port, portOut, ["-port", port.ToString(), "-port_out", portOut.ToString(), .. extraArgs]);
             }
-            catch (InvalidOperationException e) when (attempt < 3 && e.Message.Contains($"Cannot bind tcp://*:", StringComparison.Ordinal))
+            catch (InvalidOperationException e) when (attempt < 3 && e.Message.Contains("Cannot bind tcp://", StringComparison.Ordinal))
             {
             }
         }
