@@ -44,6 +44,8 @@ public sealed partial class BertClient
         while (!_sent.IsEmpty)
         {
             var pending = _sent.ToArray();
+            if (pending.Length == 0)
+                break; // another thread's Fetch took the last one between the check and the copy
             var index = Task.WaitAny([.. pending.Select(p => (Task)p.Value)]);
             var (id, task) = pending[index];
             if (!_sent.TryRemove(id, out _))
@@ -81,7 +83,7 @@ public sealed partial class BertClient
         // caller breaks out), it must be cancelled and awaited before the source is disposed: disposing a running
         // async iterator throws NotSupportedException, which would replace the real error.
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var source = batches.GetAsyncEnumerator(stop.Token);
+        IAsyncEnumerator<IReadOnlyList<string>>? source = batches.GetAsyncEnumerator(stop.Token);
         Task<bool>? next = null;
         try
         {
@@ -118,16 +120,22 @@ public sealed partial class BertClient
             if (next is { IsCompleted: false })
             {
                 await stop.CancelAsync().ConfigureAwait(false);
-                try
+                // A producer that ignores cancellation may never finish its MoveNextAsync: give it a moment, then
+                // leave the disposal to run when it does, rather than hang the caller.
+                if (await Task.WhenAny(next, Task.Delay(TimeSpan.FromSeconds(1), CancellationToken.None)).ConfigureAwait(false) != next)
                 {
-                    await next.ConfigureAwait(false);
+                    _ = next.ContinueWith(_ => source.DisposeAsync().AsTask(), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default).Unwrap()
+                        .ContinueWith(t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+                    next = null;
+                    source = null;
                 }
-                catch (Exception)
+                else if (next.IsFaulted || next.IsCanceled)
                 {
-                    // The source's own ending (usually OperationCanceledException): ours is the error that counts.
+                    _ = next.Exception; // the source's own ending (usually cancellation): ours is the error that counts
                 }
             }
-            await source.DisposeAsync().ConfigureAwait(false);
+            if (source is not null)
+                await source.DisposeAsync().ConfigureAwait(false);
         }
     }
 

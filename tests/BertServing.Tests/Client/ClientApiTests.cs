@@ -102,6 +102,20 @@ public sealed class ClientApiTests(ServerFixture fixture)
             await foreach (var _ in client.EncodeBatchesAsync(OneBatchThenWait([new string('a', 100_001)]))) { }
         });
         Assert.Contains("-max_sentence_chars", error.Message, StringComparison.Ordinal);
+
+        // A producer that ignores cancellation must not hang the caller who breaks out.
+        static async IAsyncEnumerable<IReadOnlyList<string>> Deaf()
+        {
+            yield return ["one"];
+            await Task.Delay(Timeout.Infinite);
+            yield return ["never"];
+        }
+        async Task BreakAfterFirst()
+        {
+            await foreach (var _ in client.EncodeBatchesAsync(Deaf()))
+                break;
+        }
+        await BreakAfterFirst().WaitAsync(TimeSpan.FromSeconds(60));
     }
 
     [Fact]
