@@ -63,7 +63,17 @@ public sealed class EncodingPipeline
     /// <summary>Sentences in accepted jobs not yet tokenized (bounded by <c>-max_queued_sentences</c>).</summary>
     public int QueuedSentences => Volatile.Read(ref _queuedSentences);
 
-    /// <summary>Queues a job; false when a queue is full or closed (the caller answers "busy").</summary>
+    /// <summary>Why the planner stopped for good, or null while it runs: then nothing more can be encoded.</summary>
+    public string? Failure => Volatile.Read(ref _failure);
+
+    string? _failure;
+
+    /// <summary>What to answer a job <see cref="TrySubmit"/> refused: busy while the planner runs, else the failure.</summary>
+    public (ErrorCode Code, string Message) Refusal => Failure is { } failure
+        ? (ErrorCode.Internal, $"The server can no longer encode ({failure}); it needs a restart.")
+        : (ErrorCode.Busy, "The server's queue is full; retry later.");
+
+    /// <summary>Queues a job; false when a queue is full or closed (the caller answers <see cref="Refusal"/>).</summary>
     public bool TrySubmit(EncodeJob job)
     {
         // Counted before the write, so concurrent fronts can never overshoot the bound together.
@@ -143,6 +153,7 @@ public sealed class EncodingPipeline
             // Nothing accepted may be lost silently, whatever the failure (even out of memory): refuse new jobs, fail
             // the waiting and the queued ones. Without this the workers stop while the fronts still accept.
             var message = "The batch planner failed: " + e.Message;
+            Volatile.Write(ref _failure, message);
             _jobs.Writer.TryComplete(e);
             _priorityJobs.Writer.TryComplete(e);
             foreach (var job in _planner.WaitingJobs.ToList())

@@ -40,8 +40,9 @@ public sealed class EncodeService
         var job = new EncodeJob(count, finished => done.TrySetResult(finished)) { Texts = texts, Tokenized = tokenized };
         if (!backend.Pipeline.TrySubmit(job))
         {
-            ServerMetrics.Request(Front, route, nameof(ErrorCode.Busy));
-            throw new HttpFailureException(429, nameof(ErrorCode.Busy), "The server's queue is full; retry later.");
+            var (code, why) = backend.Pipeline.Refusal;
+            ServerMetrics.Request(Front, route, code.ToString());
+            throw code == ErrorCode.Busy ? new HttpFailureException(429, nameof(ErrorCode.Busy), why) : new HttpFailureException(503, "server_failed", why);
         }
         // A caller who hangs up lets the job go: sentences not yet batched are dropped, not computed.
         using (cancellationToken.Register(() => job.Fail(ErrorCode.Expired, "The HTTP caller disconnected.")))

@@ -15,10 +15,17 @@ static class OpsRoutes
 
     public static void Map(IEndpointRouteBuilder routes, EncodeService service)
     {
-        routes.MapGet("/health", () => Results.Json(new { status = "ok" }));
-        routes.MapGet("/ready", () => service.Backend is { } backend
-            ? Results.Json(new { status = "ready", model = backend.Info.Model })
-            : Results.Json(new { status = "loading" }, statusCode: 503));
+        // Liveness: fails only once the engine can no longer encode, so Kubernetes restarts the pod.
+        routes.MapGet("/health", () => service.Backend?.Pipeline.Failure is { } failure
+            ? Results.Json(new { status = "failed", error = failure }, statusCode: 503)
+            : Results.Json(new { status = "ok" }));
+        // Not ready while the model loads, nor once the engine has failed for good (so an orchestrator replaces it).
+        routes.MapGet("/ready", () => service.Backend switch
+        {
+            null => Results.Json(new { status = "loading" }, statusCode: 503),
+            { Pipeline.Failure: { } failure } => Results.Json(new { status = "failed", error = failure }, statusCode: 503),
+            var backend => Results.Json(new { status = "ready", model = backend.Info.Model }),
+        });
         routes.MapGet("/status/live", (HttpContext context) =>
             context.Response.WriteAsJsonAsync(service.Require().Status.Live(), HttpBodies.Json, context.RequestAborted));
         var page = ReadDashboard();

@@ -231,8 +231,9 @@ public sealed class ZmqFrontend : IDisposable
         };
         if (!_pipeline.TrySubmit(job))
         {
-            ServerMetrics.Request(Front, NativeRoute, nameof(ErrorCode.Busy));
-            Publish(identity, ReplyFrames.Error(identity, id, ErrorCode.Busy, "The server's queue is full; retry later."));
+            var (code, why) = _pipeline.Refusal;
+            ServerMetrics.Request(Front, NativeRoute, code.ToString());
+            Publish(identity, ReplyFrames.Error(identity, id, code, why));
         }
     }
 
@@ -294,8 +295,9 @@ public sealed class ZmqFrontend : IDisposable
         };
         if (!_pipeline.TrySubmit(job))
         {
-            ServerMetrics.Request(Front, LegacyRoute, nameof(ErrorCode.Busy));
-            Publish(identity, LegacyReplyFrames.Error(identity, id, ErrorCode.Busy, "The server's queue is full; retry later."));
+            var (code, why) = _pipeline.Refusal;
+            ServerMetrics.Request(Front, LegacyRoute, code.ToString());
+            Publish(identity, LegacyReplyFrames.Error(identity, id, code, why));
         }
     }
 
