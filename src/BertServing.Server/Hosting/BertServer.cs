@@ -78,7 +78,7 @@ public sealed class BertServer
             http?.DisposeAsync().AsTask().GetAwaiter().GetResult();
             if (e is StartupException)
                 throw;
-            throw new StartupException($"{e.Message}. Is another server running there? Choose a free port.", e);
+            throw new StartupException(e.Message, e);
         }
         frontend.Start();
         http?.Attach(new HttpBackend(engine.Pipeline, status, info, engine.Vocabulary, engine.Settings.Pooling == PoolingStrategy.None));

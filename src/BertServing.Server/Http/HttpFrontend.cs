@@ -103,7 +103,7 @@ public sealed class HttpFrontend : IAsyncDisposable
         {
             app.StartAsync().GetAwaiter().GetResult();
         }
-        catch (IOException e)
+        catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException)
         {
             ((IDisposable)app).Dispose();
             throw new StartupException($"Cannot bind the HTTP port {port}: {e.Message.TrimEnd('.')}. Is another server using -http_port? Choose a free port.", e);

@@ -207,10 +207,16 @@ public sealed class ServerOptions
         if (TerminationToken is not null && !EnableTermination) return "-termination_token needs -enable_termination.";
         if (HttpMaxBody < 1024) return $"-http_max_body must be at least 1024 bytes, got {HttpMaxBody}.";
         if (HttpApiKey is { } key && string.IsNullOrWhiteSpace(key)) return "-http_api_key must not be empty or whitespace.";
-        if (BindIp != "*" && !System.Net.IPAddress.TryParse(BindIp, out _)) return $"-bind_ip must be * or an IP address of this machine, got {BindIp}.";
+        if (BindIp != "*" && !(System.Net.IPAddress.TryParse(BindIp, out var bindIp) && IsLocal(bindIp)))
+            return $"-bind_ip must be * or an IP address of this machine, got {BindIp}.";
         if (string.IsNullOrWhiteSpace(Cors)) return "-cors must be * or a comma-separated list of origins.";
         if (TunedModelDir is not null && !Directory.Exists(TunedModelDir)) return $"-tuned_model_dir {TunedModelDir} does not exist.";
         if (ModelDir is not null && !Directory.Exists(ModelDir)) return $"-model_dir {ModelDir} does not exist.";
         return null;
     }
+
+    static bool IsLocal(System.Net.IPAddress address) =>
+        System.Net.IPAddress.IsLoopback(address) || address.Equals(System.Net.IPAddress.Any) || address.Equals(System.Net.IPAddress.IPv6Any)
+        || System.Net.NetworkInformation.NetworkInterface.GetAllNetworkInterfaces()
+            .SelectMany(n => n.GetIPProperties().UnicastAddresses).Any(a => a.Address.Equals(address));
 }

@@ -110,8 +110,8 @@ public sealed class ZmqFrontend : IDisposable
         }
         catch (NetMQException e)
         {
-            var why = e is AddressAlreadyInUseException ? "the port is already in use" : e.Message;
-            throw new IOException($"Cannot bind tcp://{ip}:{port} ({flag}): {why}", e);
+            var why = e is AddressAlreadyInUseException ? "the port is already in use. Is another server running there? Choose a free port" : $"{e.ErrorCode}";
+            throw new IOException($"Cannot bind tcp://{ip}:{port} ({flag}): {why}.", e);
         }
     }
 
@@ -157,12 +157,11 @@ public sealed class ZmqFrontend : IDisposable
         }
         if (message[0].BufferSize > MaxIdentityBytes)
         {
-            // Clients use a UUID (36 bytes). A huge identity would be kept as a statistics key and in every held
-            // reply: refuse it once, straight to the socket (never held), so the caller still hears why.
-            var huge = message[0].ToByteArray();
-            _logger.LogWarning("Refused a request whose identity frame is {Bytes} bytes (at most {Max})", huge.Length, MaxIdentityBytes);
+            // Clients use a UUID (36 bytes) and ours refuse longer ones before sending. A huge identity would be kept
+            // as a statistics key, and echoing it as a reply topic would queue up to 4x -max_message_bytes per reply
+            // for any slow subscriber: this is the one refusal that is logged instead of answered.
+            _logger.LogWarning("Dropped a request whose identity frame is {Bytes} bytes (at most {Max} are accepted)", message[0].BufferSize, MaxIdentityBytes);
             ServerMetrics.Request(Front, "unknown", nameof(ErrorCode.BadRequest));
-            _pub.SendMultipartMessage(ReplyFrames.Error(huge, 0, ErrorCode.BadRequest, $"The identity frame is {huge.Length} bytes; at most {MaxIdentityBytes} are accepted (clients use a UUID)."));
             return;
         }
         var identity = message[0].ToByteArray();

@@ -48,6 +48,7 @@ public sealed class OptionsTests
     [InlineData("-num_worker", "0", "", "", "-num_worker must be at least 1")]
     [InlineData("-max_seq_len", "3", "", "", "must be > 3")]
     [InlineData("-bind_ip", "localhost:80", "", "", "-bind_ip must be * or an IP address of this machine")]
+    [InlineData("-bind_ip", "192.0.2.10", "", "", "-bind_ip must be * or an IP address of this machine")]
     [InlineData("-max_queued_sentences", "50000", "", "", "-max_queued_sentences (50000) must be at least -max_request_sentences (100000)")]
     public void Validation_names_the_flag(string a, string b, string c, string d, string expected)
     {
