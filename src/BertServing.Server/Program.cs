@@ -53,7 +53,7 @@ Log.Logger = new LoggerConfiguration()
     .Enrich.FromLogContext()
     // A host logs a failed start with its stack trace. These failures (a StartupException, the HTTP port's bind error)
     // are a user's problem, told once in one line by Fail below.
-    .Filter.ByExcluding(e => e.Exception is StartupException || (e.Exception is IOException && HostFailure(e)))
+    .Filter.ByExcluding(e => HostFailure(e) && e.Exception is StartupException or IOException or System.Net.Sockets.SocketException)
     .WriteTo.Console(outputTemplate: "{Timestamp:HH:mm:ss.fff} {Level:u3} {Message:lj}{NewLine}{Exception}", formatProvider: System.Globalization.CultureInfo.InvariantCulture)
     .CreateLogger();
 try
@@ -77,7 +77,10 @@ finally
     await Log.CloseAndFlushAsync();
 }
 
-static bool HostFailure(LogEvent e) => Serilog.Filters.Matching.FromSource("Microsoft.Extensions.Hosting.Internal.Host")(e);
+// Only the host's own "Hosting failed to start" event: other logs of these exception types stay.
+static bool HostFailure(LogEvent e) =>
+    e.MessageTemplate.Text.StartsWith("Hosting failed to start", StringComparison.Ordinal)
+    && Serilog.Filters.Matching.FromSource("Microsoft.Extensions.Hosting.Internal.Host")(e);
 
 static int Fail(int code, string message)
 {

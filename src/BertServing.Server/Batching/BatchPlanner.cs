@@ -143,7 +143,10 @@ public sealed class BatchPlanner
         // The output is allocated once its shape is known: for token rows, T depends on the request's longest sentence.
         job.Dimension = _dimension;
         job.TokenRows = _tokenRows ? _fixedTokenRows ?? longest : 0;
-        job.Output = new byte[checked(job.Count * job.RowLength * sizeof(float))];
+        var bytes = (long)job.Count * job.RowLength * sizeof(float);
+        if (bytes > Array.MaxLength)
+            throw new InsufficientMemoryException($"{bytes} bytes of output exceed one array"); // an OutOfMemoryException: answered as TooLarge
+        job.Output = new byte[bytes];
     }
 
     TokenizedSentence TokenizeOne(EncodeJob job, int row, out bool truncated)

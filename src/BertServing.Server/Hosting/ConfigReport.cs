@@ -26,7 +26,7 @@ static class ConfigReport
             ["tuned_model_dir"] = o.TunedModelDir,
             ["ckpt_name"] = o.CkptName,
             ["config_name"] = o.ConfigName,
-            ["graph_tmp_dir"] = o.GraphTmpDir ?? Models.GraphCache.DefaultDirectory,
+            ["graph_tmp_dir"] = o.GraphTmpDir, // null when defaulted, as bas reports it
             ["max_seq_len"] = settings.MaxSeqLen,
             ["do_lower_case"] = settings.DoLowerCase,
             ["pooling_layer"] = settings.PoolingLayer,
@@ -91,5 +91,6 @@ static class ConfigReport
     }
 
     /// <summary>Python's <c>str(datetime.now())</c>, which bert-as-service reports: 2026-12-04 09:07:04.123456.</summary>
-    static string PythonTime(DateTime time) => time.ToString("yyyy-MM-dd HH:mm:ss.ffffff", CultureInfo.InvariantCulture);
+    static string PythonTime(DateTime time) =>
+        time.ToString(time.Ticks % TimeSpan.TicksPerSecond < 10 ? "yyyy-MM-dd HH:mm:ss" : "yyyy-MM-dd HH:mm:ss.ffffff", CultureInfo.InvariantCulture); // Python omits zero microseconds
 }

@@ -35,12 +35,8 @@ public sealed partial class EntrypointTests
         {
             if (model.Length > 0)
                 File.WriteAllText(Path.Combine(folder.FullName, "vocab.txt"), "x");
-            var info = Bash([Script, .. flags]);
-            info.Environment["BERTSERVING_DRY_RUN"] = "1";
-            info.Environment["MODEL_DIR"] = folder.FullName;
-            using var process = Process.Start(info)!;
-            var output = await process.StandardOutput.ReadToEndAsync();
-            await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+            var (_, output, _) = await DotnetApp.RunProgramAsync("bash", folder.FullName, TimeSpan.FromSeconds(60),
+                new Dictionary<string, string> { ["BERTSERVING_DRY_RUN"] = "1", ["MODEL_DIR"] = folder.FullName }, [Script, .. flags]);
             Assert.Equal($"dotnet /app/bertserving-start.dll {expected.Replace("{model}", folder.FullName, StringComparison.Ordinal)}", output.Trim());
         }
         finally
@@ -72,11 +68,9 @@ public sealed partial class EntrypointTests
             Assert.Equal("bash", command[0]);
             async Task<int> HealthAsync(int httpPort)
             {
-                var health = Bash(command[1..]);
-                health.Environment["HTTP_PORT"] = httpPort.ToString(CultureInfo.InvariantCulture);
-                using var check = Process.Start(health)!;
-                await check.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
-                return check.ExitCode;
+                var (code, _, _) = await DotnetApp.RunProgramAsync("bash", RepoPaths.Root, TimeSpan.FromSeconds(60),
+                    new Dictionary<string, string> { ["HTTP_PORT"] = httpPort.ToString(CultureInfo.InvariantCulture) }, command[1..]);
+                return code;
             }
             Assert.Equal(0, await HealthAsync(http));
             Assert.NotEqual(0, await HealthAsync(ServerProcess.FreePort())); // nothing listening: unhealthy

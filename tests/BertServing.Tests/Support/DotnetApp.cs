@@ -10,9 +10,15 @@ public static class DotnetApp
         RunProgramAsync("dotnet", Environment.CurrentDirectory, TimeSpan.FromSeconds(120), [dll, .. args]);
 
     /// <summary>Exit code and output of <paramref name="program"/> run in <paramref name="workingDirectory"/>; fails the test after <paramref name="timeout"/>.</summary>
-    public static async Task<(int Code, string Stdout, string Stderr)> RunProgramAsync(string program, string workingDirectory, TimeSpan timeout, params string[] args)
+    public static Task<(int Code, string Stdout, string Stderr)> RunProgramAsync(string program, string workingDirectory, TimeSpan timeout, params string[] args) =>
+        RunProgramAsync(program, workingDirectory, timeout, new Dictionary<string, string>(), args);
+
+    /// <summary>The same with <paramref name="environment"/> added to the child's environment.</summary>
+    public static async Task<(int Code, string Stdout, string Stderr)> RunProgramAsync(string program, string workingDirectory, TimeSpan timeout, IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         var info = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = workingDirectory };
+        foreach (var (name, value) in environment)
+            info.Environment[name] = value;
         foreach (var arg in args)
             info.ArgumentList.Add(arg);
         using var process = Process.Start(info)!;
