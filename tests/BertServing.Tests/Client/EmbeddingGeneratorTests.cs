@@ -24,7 +24,7 @@ public sealed class EmbeddingGeneratorTests(ServerFixture fixture)
         await using var provider = new ServiceCollection().AddLogging().AddBertClient(configuration.GetSection("BertClient")).BuildServiceProvider();
         var generator = provider.GetRequiredService<IEmbeddingGenerator<string, Embedding<float>>>();
 
-        string[] sentences = ["First do it", "then do it right", "then do it better"];
+        string[] sentences = BlogSentences.Three;
         var generated = await generator.GenerateAsync(sentences);
         using var client = fixture.NewClient();
         var expected = client.Encode(sentences);

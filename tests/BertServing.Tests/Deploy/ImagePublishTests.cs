@@ -14,7 +14,7 @@ namespace BertServing.Tests.Deploy;
 [Collection(InstalledToolsCollection.Name)]
 public sealed partial class ImagePublishTests(InstalledTools packaging, ITestOutputHelper output)
 {
-    static readonly string[] Blog = ["First do it", "then do it right", "then do it better"];
+    static readonly string[] Blog = BlogSentences.Three;
 
     static string S(int value) => value.ToString(CultureInfo.InvariantCulture);
 

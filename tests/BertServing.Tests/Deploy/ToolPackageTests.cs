@@ -14,7 +14,7 @@ namespace BertServing.Tests.Deploy;
 [Collection(InstalledToolsCollection.Name)]
 public sealed class ToolPackageTests(InstalledTools tools)
 {
-    static readonly string[] Blog = ["First do it", "then do it right", "then do it better"];
+    static readonly string[] Blog = BlogSentences.Three;
 
     /// <summary>The version the build stamps on every assembly, without SourceLink's commit suffix (the packed copy has no git).</summary>
     static readonly string Version = typeof(BertServing.Server.Options.ServerOptions).Assembly

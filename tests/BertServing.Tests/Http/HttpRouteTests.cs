@@ -12,7 +12,7 @@ namespace BertServing.Tests.Http;
 [Collection(HttpServerCollection.Name)]
 public sealed class HttpRouteTests(HttpServerFixture fixture)
 {
-    static readonly string[] Sentences = ["First do it", "then do it right", "then do it better"];
+    static readonly string[] Sentences = BlogSentences.Three;
 
     float[][] ViaZeroMq(string[] sentences)
     {

@@ -12,7 +12,7 @@ public sealed class QuantizeTests(ITestOutputHelper output)
     public async Task Int8_embeddings_stay_within_cosine_099_of_float32_for_every_corpus_sentence()
     {
         var corpus = File.ReadLines(RepoPaths.TestData("sentences-4000.txt")).ToArray();
-        string[] blog = ["First do it", "then do it right", "then do it better"];
+        string[] blog = BlogSentences.Three;
         var servers = await FlaggedServer.StartAllAsync([], ["-quantize", "int8"]);
         try
         {

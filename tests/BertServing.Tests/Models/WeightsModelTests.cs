@@ -15,7 +15,7 @@ public sealed class WeightsModelTests : IDisposable
 {
     static readonly Lazy<Dictionary<string, WeightTensor>> Weights = new(() => OnnxWeights.ExtractHuggingFace(BuiltInModelSpec.Create().ReadOnnx()));
     readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory("bertserving-weights-");
-    readonly string[] _sentences = [.. new[] { "First do it", "then do it right", "then do it better" }.Concat(File.ReadLines(RepoPaths.TestData("sentences-4000.txt")).Take(5))];
+    readonly string[] _sentences = [.. BlogSentences.Three.Concat(File.ReadLines(RepoPaths.TestData("sentences-4000.txt")).Take(5))];
 
     public void Dispose() => _dir.Delete(recursive: true);
 

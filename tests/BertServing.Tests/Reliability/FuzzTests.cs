@@ -23,7 +23,7 @@ public sealed class FuzzTests(ITestOutputHelper output)
     {
         // Small queues, so the mutations that stay valid requests are mostly answered "busy" instead of computed.
         using var server = await ServerProcess.StartAsync("-cpu", "-max_queued_requests", "8", "-max_queued_sentences", "256", "-max_request_sentences", "256");
-        string[] probe = ["First do it", "then do it right", "then do it better"];
+        string[] probe = BlogSentences.Three;
         float[][] before;
         using (var client = new BertClient("127.0.0.1", server.Port, server.PortOut, TimeSpan.FromSeconds(60)))
             before = client.Encode(probe).ToArrays();
