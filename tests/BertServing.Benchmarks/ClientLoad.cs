@@ -27,12 +27,8 @@ static class ClientLoad
             .ToArray();
         try
         {
-            var rates = new List<double>();
-            var ratios = new List<double>();
-            for (var round = 0; round <= repeats; round++)
+            return Rounds(repeats, ceilingRound, onRound, () =>
             {
-                var ceiling = round > 0 ? ceilingRound() : double.NaN;
-                var clock = Stopwatch.StartNew();
                 var threads = workers.Select((client, c) => new Thread(() =>
                 {
                     var batches = new List<string[]>();
@@ -48,20 +44,36 @@ static class ClientLoad
                 })).ToList();
                 threads.ForEach(t => t.Start());
                 threads.ForEach(t => t.Join());
-                var sentences = (double)clients * ((perClient + batchSize - 1) / batchSize * batchSize);
-                if (round > 0) // round 0 warms the connections and the server
-                {
-                    rates.Add(sentences / clock.Elapsed.TotalSeconds);
-                    ratios.Add(rates[^1] / ceiling);
-                }
-                onRound?.Invoke();
-            }
-            return new Result(rates.Average(), rates.Min(), rates.Max(), Report.Percentile([.. ratios], 50));
+                return (double)clients * ((perClient + batchSize - 1) / batchSize * batchSize);
+            });
         }
         finally
         {
             foreach (var client in workers) client.Dispose();
         }
+    }
+
+    /// <summary>
+    /// One unmeasured round (it warms the connections and the server), then <paramref name="repeats"/> timed ones,
+    /// each after a ceiling round; <paramref name="round"/> runs one round and returns the sentences it encoded.
+    /// </summary>
+    public static Result Rounds(int repeats, Func<double> ceilingRound, Action? onRound, Func<double> round)
+    {
+        var rates = new List<double>();
+        var ratios = new List<double>();
+        for (var i = 0; i <= repeats; i++)
+        {
+            var ceiling = i > 0 ? ceilingRound() : double.NaN;
+            var clock = Stopwatch.StartNew();
+            var sentences = round();
+            if (i > 0)
+            {
+                rates.Add(sentences / clock.Elapsed.TotalSeconds);
+                ratios.Add(rates[^1] / ceiling);
+            }
+            onRound?.Invoke();
+        }
+        return new Result(rates.Average(), rates.Min(), rates.Max(), Report.Percentile([.. ratios], 50));
     }
 
     /// <summary>Latencies of single 1-sentence requests, one at a time, on an otherwise idle server.</summary>

@@ -35,12 +35,8 @@ static class HttpLoad
     {
         using var http = NewClient(server, clients);
         var perClient = Math.Max(batchSize, roundSentences / clients);
-        var rates = new List<double>();
-        var ratios = new List<double>();
-        for (var round = 0; round <= repeats; round++)
+        return ClientLoad.Rounds(repeats, ceilingRound, onRound, () =>
         {
-            var ceiling = round > 0 ? ceilingRound() : double.NaN;
-            var clock = Stopwatch.StartNew();
             var callers = Enumerable.Range(0, clients).Select(c => Task.Run(async () =>
             {
                 for (var sent = 0; sent < perClient; sent += batchSize)
@@ -50,15 +46,8 @@ static class HttpLoad
                 }
             })).ToArray();
             Task.WaitAll(callers);
-            var sentences = (double)clients * ((perClient + batchSize - 1) / batchSize * batchSize);
-            if (round > 0) // round 0 opens the connections and warms the server's HTTP path
-            {
-                rates.Add(sentences / clock.Elapsed.TotalSeconds);
-                ratios.Add(rates[^1] / ceiling);
-            }
-            onRound?.Invoke();
-        }
-        return new ClientLoad.Result(rates.Average(), rates.Min(), rates.Max(), Report.Percentile([.. ratios], 50));
+            return (double)clients * ((perClient + batchSize - 1) / batchSize * batchSize);
+        });
     }
 
     /// <summary>Latencies of single 1-sentence requests, one at a time, on an otherwise idle server.</summary>

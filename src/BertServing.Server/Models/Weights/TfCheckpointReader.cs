@@ -189,18 +189,21 @@ public static class TfCheckpointReader
         return shards;
     }
 
-    static int ParseMinConsumer(ByteString version)
+    static int ParseMinConsumer(ByteString version) => (int)ScalarField(version, VersionMinConsumer);
+
+    /// <summary>The last value of varint field <paramref name="tag"/> in a message holding other fields too (0 when absent).</summary>
+    static long ScalarField(ByteString message, uint tag)
     {
-        var input = version.CreateCodedInput();
-        var minConsumer = 0;
-        for (uint tag; (tag = input.ReadTag()) != 0;)
+        var input = message.CreateCodedInput();
+        long value = 0;
+        for (uint read; (read = input.ReadTag()) != 0;)
         {
-            if (tag == VersionMinConsumer)
-                minConsumer = input.ReadInt32();
+            if (read == tag)
+                value = input.ReadInt64();
             else
                 input.SkipLastField();
         }
-        return minConsumer;
+        return value;
     }
 
     readonly record struct Entry(int Dtype, int[] Shape, long Count, int ShardId, long Offset, long Size, uint MaskedCrc);
@@ -253,16 +256,7 @@ public static class TfCheckpointReader
             switch (tag)
             {
                 case ShapeDim:
-                    var dim = input.ReadBytes().CreateCodedInput();
-                    long size = 0;
-                    for (uint dimTag; (dimTag = dim.ReadTag()) != 0;)
-                    {
-                        if (dimTag == DimSize)
-                            size = dim.ReadInt64();
-                        else
-                            dim.SkipLastField();
-                    }
-                    dims.Add(size);
+                    dims.Add(ScalarField(input.ReadBytes(), DimSize));
                     break;
                 case ShapeUnknownRank:
                     if (input.ReadBool())
